@@ -1,0 +1,51 @@
+# score-fanout: the two commands a newcomer types are `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed
+PYTHON ?= python3
+
+# Nothing here may reach AWS: dummy credentials, no instance metadata, no SAM telemetry.
+export AWS_ACCESS_KEY_ID := test
+export AWS_SECRET_ACCESS_KEY := test
+export AWS_REGION ?= us-east-1
+export AWS_DEFAULT_REGION ?= $(AWS_REGION)
+export AWS_EC2_METADATA_DISABLED := true
+export SAM_CLI_TELEMETRY := 0
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help
+help:
+	@echo "make demo       the demo end to end on this machine (no AWS account)"
+	@echo "make test       fmt check, clippy -D warnings, all tests, template lint"
+	@echo "make sam-build  sam build of the arm64 bootstrap"
+
+$(VENV_STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV_STAMP)
+
+.PHONY: fmt-check
+fmt-check:
+	cargo fmt --all -- --check
+
+.PHONY: clippy
+clippy:
+	cargo clippy --all-targets --locked -- -D warnings
+
+.PHONY: unit-test
+unit-test:
+	cargo test --all-targets --locked
+
+.PHONY: test
+test: venv fmt-check clippy unit-test
+
+.PHONY: demo
+demo:
+	cargo build --release --locked --bin score-fanout-local
+	DRY_RUN=true ./target/release/score-fanout-local events/insert.json events/modify.json events/modify-unchanged.json events/remove.json

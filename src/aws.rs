@@ -1,0 +1,38 @@
+//! Wiring the AWS SDK clients from the configuration, with timeouts and retries fit for deadline-aware delivery.
+
+use crate::config::Config;
+use crate::dead_letter::SqsDeadLetter;
+use crate::handler::Handler;
+use crate::publish::{EventBridgeSink, FanOut, SnsSink};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::time::Duration;
+
+/// The handler as the Lambda function runs it.
+pub type LiveHandler = Handler<FanOut, SqsDeadLetter>;
+
+/// The shared SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from the environment as usual.
+/// The SDK's own retries stay short (the standard mode starts backing off near 1 s); failed entries are retried
+/// by the publisher within the invocation's budget. Timeouts keep one stuck call from eating the deadline.
+pub async fn sdk_config() -> SdkConfig {
+    let retry = RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50));
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(4))
+        .build();
+    aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts).load().await
+}
+
+/// Builds the handler for `config`: a client per configured sink, and the dead-letter queue if set.
+pub fn handler(config: &Config, sdk: &SdkConfig) -> LiveHandler {
+    let eventbridge = config
+        .event_bus
+        .as_ref()
+        .map(|bus| EventBridgeSink::new(aws_sdk_eventbridge::Client::new(sdk), bus, &config.event_source));
+    let sns = config.topic.as_ref().map(|topic| SnsSink::new(aws_sdk_sns::Client::new(sdk), topic.clone()));
+    let dead_letter =
+        config.dead_letter_queue_url.as_ref().map(|url| SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url));
+    Handler::new(FanOut { eventbridge, sns }, dead_letter, config.dry_run)
+}

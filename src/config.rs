@@ -1,0 +1,168 @@
+//! The function's configuration, read once from the environment at cold start: the only place that reads it.
+
+use tracing::level_filters::LevelFilter;
+
+/// EventBridge `Source` when `EVENT_SOURCE` is not set.
+pub const DEFAULT_EVENT_SOURCE: &str = "game.scores";
+
+/// A configuration mistake; init fails with it, naming the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("no sink configured: set EVENT_BUS_NAME and/or TOPIC_ARN, or DRY_RUN=true to publish nothing")]
+    NoSink,
+    #[error("{variable}={value:?} is invalid: {reason}")]
+    Invalid { variable: &'static str, value: String, reason: String },
+}
+
+/// The SNS topic to publish to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Topic {
+    pub arn: String,
+    /// A FIFO topic (name ending in `.fifo`) orders each message group and deduplicates.
+    pub fifo: bool,
+}
+
+/// Where and how the function publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The EventBridge bus, name or ARN, as `PutEvents` takes it.
+    pub event_bus: Option<String>,
+    pub topic: Option<Topic>,
+    pub event_source: String,
+    pub dead_letter_queue_url: Option<String>,
+    pub dry_run: bool,
+    /// `AWS_LAMBDA_LOG_LEVEL`, when set.
+    pub log_level: Option<LevelFilter>,
+    /// `AWS_LAMBDA_LOG_FORMAT=JSON`.
+    pub json_logs: bool,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, which returns a variable's value when set.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty variable counts as unset: templates often render absent values as "".
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let dry_run = match get("DRY_RUN") {
+            None => false,
+            Some(value) => parse_bool("DRY_RUN", &value)?,
+        };
+        let event_bus = get("EVENT_BUS_NAME").map(|value| validate_bus(&value).map(|()| value)).transpose()?;
+        let topic = get("TOPIC_ARN").map(|value| parse_topic(&value)).transpose()?;
+        if event_bus.is_none() && topic.is_none() && !dry_run {
+            return Err(ConfigError::NoSink);
+        }
+        let dead_letter_queue_url =
+            get("DEAD_LETTER_QUEUE_URL").map(|value| validate_queue_url(&value).map(|()| value)).transpose()?;
+        let event_source = get("EVENT_SOURCE").unwrap_or_else(|| DEFAULT_EVENT_SOURCE.to_owned());
+        let log_level = get("AWS_LAMBDA_LOG_LEVEL").map(|value| parse_log_level(&value)).transpose()?;
+        let json_logs = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|value| value.eq_ignore_ascii_case("json"));
+        Ok(Self { event_bus, topic, event_source, dead_letter_queue_url, dry_run, log_level, json_logs })
+    }
+}
+
+fn invalid(variable: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { variable, value: value.to_owned(), reason: reason.into() }
+}
+
+fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(invalid(variable, value, "expected true or false")),
+    }
+}
+
+/// The parts of `arn:partition:service:region:account:resource`.
+struct Arn<'a> {
+    service: &'a str,
+    region: &'a str,
+    account: &'a str,
+    resource: &'a str,
+}
+
+fn parse_arn<'a>(variable: &'static str, value: &'a str) -> Result<Arn<'a>, ConfigError> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, service, region, account, resource]
+            if !partition.is_empty() && !service.is_empty() && !resource.is_empty() =>
+        {
+            Ok(Arn { service, region, account, resource })
+        }
+        _ => Err(invalid(variable, value, "not an ARN (arn:partition:service:region:account:resource)")),
+    }
+}
+
+fn validate_bus(value: &str) -> Result<(), ConfigError> {
+    const VARIABLE: &str = "EVENT_BUS_NAME";
+    let name = if value.starts_with("arn:") {
+        let arn = parse_arn(VARIABLE, value)?;
+        if arn.service != "events" {
+            return Err(invalid(
+                VARIABLE,
+                value,
+                format!("an ARN of service {:?}, not an EventBridge bus", arn.service),
+            ));
+        }
+        arn.resource
+            .strip_prefix("event-bus/")
+            .ok_or_else(|| invalid(VARIABLE, value, "an EventBridge ARN that is not an event-bus/ ARN"))?
+    } else {
+        value
+    };
+    // EventBridge bus names: 1-256 characters of [/\.\-_A-Za-z0-9].
+    let valid = !name.is_empty()
+        && name.len() <= 256
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '_'));
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(VARIABLE, value, "a bus name is 1-256 characters of letters, digits and . - _ /"))
+    }
+}
+
+fn parse_topic(value: &str) -> Result<Topic, ConfigError> {
+    const VARIABLE: &str = "TOPIC_ARN";
+    let arn = parse_arn(VARIABLE, value)?;
+    if arn.service != "sns" {
+        return Err(invalid(VARIABLE, value, format!("an ARN of service {:?}, not an SNS topic", arn.service)));
+    }
+    let name_is_valid = arn.resource.len() <= 256
+        && arn.resource.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if arn.region.is_empty() || arn.account.is_empty() || !name_is_valid {
+        return Err(invalid(VARIABLE, value, "an SNS topic ARN is arn:partition:sns:region:account:topic-name"));
+    }
+    Ok(Topic { arn: value.to_owned(), fifo: arn.resource.ends_with(".fifo") })
+}
+
+fn validate_queue_url(value: &str) -> Result<(), ConfigError> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    match rest.and_then(|rest| rest.split_once('/')) {
+        Some((host, path)) if !host.is_empty() && !path.is_empty() => Ok(()),
+        _ => Err(invalid(
+            "DEAD_LETTER_QUEUE_URL",
+            value,
+            "expected a queue URL such as https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
+        )),
+    }
+}
+
+fn parse_log_level(value: &str) -> Result<LevelFilter, ConfigError> {
+    match value.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => Ok(LevelFilter::TRACE),
+        "DEBUG" => Ok(LevelFilter::DEBUG),
+        "INFO" => Ok(LevelFilter::INFO),
+        "WARN" => Ok(LevelFilter::WARN),
+        // tracing has no FATAL: Lambda's most severe level logs as ERROR.
+        "ERROR" | "FATAL" => Ok(LevelFilter::ERROR),
+        _ => Err(invalid("AWS_LAMBDA_LOG_LEVEL", value, "expected TRACE, DEBUG, INFO, WARN, ERROR or FATAL")),
+    }
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,0 +1,110 @@
+//! Parking poison in the dead-letter queue: the record exactly as received, its event, and why.
+
+use crate::domain::DomainEvent;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::future::Future;
+
+/// The project's dead-letter message limit (the queue's `MaximumMessageSize`, SQS's own maximum).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Error texts are cut to this many bytes so the record keeps the room.
+const MAX_ERROR_BYTES: usize = 8 * 1024;
+/// What is kept of a record that is too large even without its images (not a stream record at all).
+const MAX_RECORD_PREFIX_BYTES: usize = 200 * 1024;
+
+/// Why a dead-letter message could not be sent.
+#[derive(Debug, thiserror::Error)]
+#[error("sending to the dead-letter queue failed: {detail}")]
+pub struct DeadLetterError {
+    detail: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// The dead-letter queue; the handler's seam for tests.
+pub trait DeadLetter: Sync {
+    /// Sends one message body.
+    fn send(&self, body: String) -> impl Future<Output = Result<(), DeadLetterError>> + Send;
+}
+
+/// The SQS queue named by `DEAD_LETTER_QUEUE_URL`.
+pub struct SqsDeadLetter {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsDeadLetter {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self { client, queue_url: queue_url.into() }
+    }
+}
+
+impl DeadLetter for SqsDeadLetter {
+    async fn send(&self, body: String) -> Result<(), DeadLetterError> {
+        let request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
+        request.send().await.map(|_| ()).map_err(|error| DeadLetterError {
+            detail: aws_sdk_sqs::error::DisplayErrorContext(&error).to_string(),
+            source: Box::new(error),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Message<'a, R: Serialize> {
+    record: R,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a DomainEvent>,
+    error: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
+}
+
+/// The contract's dead-letter message `{"record", "event", "error"}`. When it would exceed
+/// [`MAX_MESSAGE_BYTES`], the record's images are left out and `"truncated": true` says so; a record still too
+/// large (it is not a stream record at all) is kept as the prefix of its text.
+pub fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> String {
+    let error = cut(error, MAX_ERROR_BYTES);
+    let full = to_json(&Message { record, event, error, truncated: false });
+    if full.len() <= MAX_MESSAGE_BYTES {
+        return full;
+    }
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(record.get()) {
+        if let Some(stream) = value.get_mut("dynamodb").and_then(serde_json::Value::as_object_mut) {
+            stream.remove("NewImage");
+            stream.remove("OldImage");
+        }
+        let without_images = to_json(&Message { record: &value, event, error, truncated: true });
+        if without_images.len() <= MAX_MESSAGE_BYTES {
+            return without_images;
+        }
+    }
+    to_json(&Message { record: cut(record.get(), MAX_RECORD_PREFIX_BYTES), event, error, truncated: true })
+}
+
+fn to_json<R: Serialize>(message: &Message<'_, R>) -> String {
+    // Raw JSON, JSON values, strings and plain structs always serialize.
+    serde_json::to_string(message).unwrap_or_default()
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+#[path = "dead_letter_tests.rs"]
+mod tests;
+
+#[cfg(test)]
+impl DeadLetterError {
+    pub(crate) fn for_test(detail: &str) -> Self {
+        Self { detail: detail.to_owned(), source: detail.into() }
+    }
+}

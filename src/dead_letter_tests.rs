@@ -1,0 +1,61 @@
+//! Dead-letter message tests: the record byte for byte, and truncation past 256 KiB.
+
+use super::*;
+use crate::test_support::{event, fixture_records};
+use serde_json::Value;
+
+#[test]
+fn the_record_is_kept_byte_for_byte_with_its_error() {
+    let record = &fixture_records("poison.json")[0];
+    let body = message(record, None, "record 1: field dynamodb.NewImage.score: bad");
+    assert!(body.starts_with(&format!("{{\"record\":{},", record.get())), "{body}");
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(value["error"], "record 1: field dynamodb.NewImage.score: bad");
+    assert!(value.get("event").is_none() && value.get("truncated").is_none());
+}
+
+#[test]
+fn a_rejected_event_travels_with_its_record() {
+    let record = &fixture_records("insert.json")[0];
+    let value: Value = serde_json::from_str(&message(record, Some(&event(4)), "SNS rejected")).expect("JSON");
+    assert_eq!(value["event"]["eventId"], "ev4");
+    assert_eq!(value["record"]["eventID"], "3f1c0b6a2e4d4c8f9a7b1e2d3c4b5a69");
+}
+
+fn huge_record() -> Box<RawValue> {
+    let mut record: Value = serde_json::from_str(fixture_records("modify.json")[0].get()).expect("fixture");
+    let blob = "x".repeat(200 * 1024);
+    record["dynamodb"]["NewImage"]["bio"] = serde_json::json!({ "S": blob });
+    record["dynamodb"]["OldImage"]["bio"] = serde_json::json!({ "S": blob });
+    RawValue::from_string(record.to_string()).expect("JSON")
+}
+
+#[test]
+fn a_message_over_256_kib_leaves_the_images_out_and_says_so() {
+    let body = message(&huge_record(), Some(&event(1)), "too big to publish");
+    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(value["truncated"], true);
+    assert!(value["record"]["dynamodb"].get("NewImage").is_none());
+    assert!(value["record"]["dynamodb"].get("OldImage").is_none());
+    assert_eq!(value["record"]["dynamodb"]["Keys"]["playerId"]["S"], "1234");
+    assert_eq!(value["record"]["dynamodb"]["SequenceNumber"], "100000000000000000002");
+    assert_eq!(value["event"]["eventId"], "ev1");
+}
+
+#[test]
+fn a_huge_record_that_is_not_a_stream_record_keeps_a_prefix() {
+    let raw = RawValue::from_string(serde_json::json!({ "blob": "y".repeat(400 * 1024) }).to_string()).expect("JSON");
+    let body = message(&raw, None, &"e".repeat(20_000));
+    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(value["truncated"], true);
+    assert!(value["record"].as_str().expect("prefix").starts_with("{\"blob\":\"yyy"));
+    assert_eq!(value["error"].as_str().expect("error").len(), 8 * 1024);
+}
+
+#[test]
+fn cutting_never_splits_a_character() {
+    assert_eq!(cut("ééé", 3), "é");
+    assert_eq!(cut("abc", 10), "abc");
+}

@@ -1,0 +1,233 @@
+//! Pure decoding: one raw stream record in, what happened to the player row out. No I/O, no logging.
+
+use crate::domain::{
+    DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, PlayerScore, RemovalReason, ScoreChanged, SCHEMA_VERSION,
+};
+use aws_lambda_events::dynamodb::{EventRecord, StreamViewType};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// The principal DynamoDB's time to live deletes items as.
+const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
+
+/// A record's sequence number, when it has one; displayed as the record's name in errors and logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordName(pub Option<String>);
+
+impl fmt::Display for RecordName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(sequence_number) => write!(f, "record {sequence_number}"),
+            None => f.write_str("record without SequenceNumber"),
+        }
+    }
+}
+
+/// Why a record can never become a domain event. Permanent: retrying cannot help.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{record}: not a DynamoDB stream record: field {field}: {source}")]
+    NotAStreamRecord {
+        record: RecordName,
+        field: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{record}: field {field} is missing")]
+    MissingField { record: RecordName, field: &'static str },
+    #[error("{record}: field eventName: unknown value {name:?} (expected INSERT, MODIFY or REMOVE)")]
+    UnknownEventName { record: RecordName, name: String },
+    #[error("{record}: field dynamodb.{image} is missing for {event_name} (stream view type {view})")]
+    MissingImage { record: RecordName, image: &'static str, event_name: &'static str, view: String },
+    #[error("{record}: field dynamodb.{image}.{field}: {source}")]
+    BadImage {
+        record: RecordName,
+        image: &'static str,
+        field: String,
+        #[source]
+        source: serde_dynamo::Error,
+    },
+}
+
+impl DecodeError {
+    /// The record the error is about.
+    pub fn record(&self) -> &RecordName {
+        match self {
+            Self::NotAStreamRecord { record, .. }
+            | Self::MissingField { record, .. }
+            | Self::UnknownEventName { record, .. }
+            | Self::MissingImage { record, .. }
+            | Self::BadImage { record, .. } => record,
+        }
+    }
+}
+
+/// What a stream record says happened to a player row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Added(PlayerScore),
+    ScoreChanged {
+        old: PlayerScore,
+        new: PlayerScore,
+    },
+    /// A MODIFY that left the score as it was: nothing to publish.
+    ScoreUnchanged(PlayerScore),
+    Removed {
+        old: PlayerScore,
+        reason: RemovalReason,
+    },
+}
+
+/// A decoded record: its checkpoint name, what changed, and the event to publish (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub sequence_number: String,
+    pub change: Change,
+    pub event: Option<DomainEvent>,
+}
+
+/// Decodes one record exactly as Lambda delivered it.
+pub fn decode(raw: &RawValue) -> Result<Decoded, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    let record: EventRecord = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        DecodeError::NotAStreamRecord { record: RecordName(sequence_number_of(raw)), field, source: error.into_inner() }
+    })?;
+    let name = RecordName(record.change.sequence_number.clone());
+    let sequence_number = record
+        .change
+        .sequence_number
+        .clone()
+        .ok_or(DecodeError::MissingField { record: name.clone(), field: "dynamodb.SequenceNumber" })?;
+    let change = classify(&record, &name)?;
+    let meta = event_meta(&record, &name)?;
+    let event = to_event(&change, meta);
+    Ok(Decoded { sequence_number, change, event })
+}
+
+/// Best-effort sequence number of a record, even one that does not parse as a stream record.
+pub fn sequence_number_of(raw: &RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Partial {
+        dynamodb: PartialStream,
+    }
+    #[derive(serde::Deserialize)]
+    struct PartialStream {
+        #[serde(rename = "SequenceNumber")]
+        sequence_number: String,
+    }
+    serde_json::from_str::<Partial>(raw.get()).ok().map(|partial| partial.dynamodb.sequence_number)
+}
+
+fn classify(record: &EventRecord, name: &RecordName) -> Result<Change, DecodeError> {
+    match record.event_name.as_str() {
+        "INSERT" => Ok(Change::Added(image(record, name, Image::New, "INSERT")?)),
+        "MODIFY" => {
+            let old = image(record, name, Image::Old, "MODIFY")?;
+            let new = image(record, name, Image::New, "MODIFY")?;
+            if old.score == new.score {
+                Ok(Change::ScoreUnchanged(new))
+            } else {
+                Ok(Change::ScoreChanged { old, new })
+            }
+        }
+        "REMOVE" => {
+            let old = image(record, name, Image::Old, "REMOVE")?;
+            Ok(Change::Removed { old, reason: removal_reason(record) })
+        }
+        other => Err(DecodeError::UnknownEventName { record: name.clone(), name: other.to_owned() }),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Image {
+    Old,
+    New,
+}
+
+fn image(
+    record: &EventRecord,
+    name: &RecordName,
+    which: Image,
+    event_name: &'static str,
+) -> Result<PlayerScore, DecodeError> {
+    let (item, image) = match which {
+        Image::Old => (&record.change.old_image, "OldImage"),
+        Image::New => (&record.change.new_image, "NewImage"),
+    };
+    if item.is_empty() {
+        let view =
+            record.change.stream_view_type.as_ref().map_or_else(|| "not given".to_owned(), StreamViewType::to_string);
+        return Err(DecodeError::MissingImage { record: name.clone(), image, event_name, view });
+    }
+    let value = serde_dynamo::AttributeValue::M(item.clone().into());
+    serde_path_to_error::deserialize(serde_dynamo::Deserializer::from_attribute_value(value)).map_err(|error| {
+        let field = error.path().to_string();
+        DecodeError::BadImage { record: name.clone(), image, field, source: error.into_inner() }
+    })
+}
+
+fn removal_reason(record: &EventRecord) -> RemovalReason {
+    let by_ttl = record.user_identity.as_ref().is_some_and(|identity| identity.principal_id == TTL_PRINCIPAL);
+    if by_ttl {
+        RemovalReason::Expired
+    } else {
+        RemovalReason::Deleted
+    }
+}
+
+fn event_meta(record: &EventRecord, name: &RecordName) -> Result<EventMeta, DecodeError> {
+    if record.event_id.is_empty() {
+        return Err(DecodeError::MissingField { record: name.clone(), field: "eventID" });
+    }
+    let created = record.change.approximate_creation_date_time;
+    // aws_lambda_events fills a missing timestamp with the epoch; no real stream record is that old.
+    if created == DateTime::<Utc>::UNIX_EPOCH {
+        return Err(DecodeError::MissingField { record: name.clone(), field: "dynamodb.ApproximateCreationDateTime" });
+    }
+    Ok(EventMeta {
+        event_id: record.event_id.clone(),
+        occurred_at: with_fraction_fixed(created).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        schema_version: SCHEMA_VERSION.to_owned(),
+    })
+}
+
+/// aws_lambda_events 1.2 reads a fractional timestamp's fraction as millionths but stores it as nanoseconds
+/// (1.25 s becomes 1.00000025 s); scale it back to the microseconds it really is. A test pins this.
+fn with_fraction_fixed(time: DateTime<Utc>) -> DateTime<Utc> {
+    let misread_nanos = time.timestamp_subsec_nanos();
+    time.with_nanosecond(misread_nanos.saturating_mul(1_000)).unwrap_or(time)
+}
+
+fn to_event(change: &Change, meta: EventMeta) -> Option<DomainEvent> {
+    let event = match change {
+        Change::Added(row) => DomainEvent::PlayerAdded(PlayerAdded {
+            meta,
+            player_id: row.player_id.clone(),
+            date: row.date.clone(),
+            score: row.score.get(),
+        }),
+        Change::ScoreChanged { old, new } => DomainEvent::ScoreChanged(ScoreChanged {
+            meta,
+            player_id: new.player_id.clone(),
+            date: new.date.clone(),
+            old_score: old.score.get(),
+            new_score: new.score.get(),
+            delta: new.score.get() - old.score.get(),
+        }),
+        Change::ScoreUnchanged(_) => return None,
+        Change::Removed { old, reason } => DomainEvent::PlayerRemoved(PlayerRemoved {
+            meta,
+            player_id: old.player_id.clone(),
+            date: old.date.clone(),
+            score: old.score.get(),
+            reason: *reason,
+        }),
+    };
+    Some(event)
+}
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;

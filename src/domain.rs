@@ -1,0 +1,202 @@
+//! The game's domain: a player's score row and the events published when it changes. No AWS types here.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// Version of the published event shapes; additive changes keep it, breaking ones bump it.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The largest score magnitude accepted: 2^52 - 1, so that every JSON consumer reads a score, and any
+/// difference of two scores, exactly as an IEEE double.
+pub const MAX_SCORE: i64 = (1 << 52) - 1;
+
+/// A score within +-[`MAX_SCORE`]. Deserializes from a number or from a string holding an integer
+/// (the classic demo's console sample stores `"44"` as a string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Score(i64);
+
+impl Score {
+    /// A score, if `value` is within +-[`MAX_SCORE`].
+    pub fn new(value: i64) -> Option<Self> {
+        (-MAX_SCORE..=MAX_SCORE).contains(&value).then_some(Self(value))
+    }
+
+    /// The score as an integer.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Score {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Score {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScoreVisitor)
+    }
+}
+
+struct ScoreVisitor;
+
+const SCORE_EXPECTED: &str = "an integer within +-(2^52 - 1), as a number or a string";
+
+impl serde::de::Visitor<'_> for ScoreVisitor {
+    type Value = Score;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(SCORE_EXPECTED)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Score, E> {
+        Score::new(value).ok_or_else(|| E::custom(format!("{value} is out of range: expected {SCORE_EXPECTED}")))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Score, E> {
+        i64::try_from(value)
+            .ok()
+            .and_then(Score::new)
+            .ok_or_else(|| E::custom(format!("{value} is out of range: expected {SCORE_EXPECTED}")))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Score, E> {
+        // DynamoDB normalises numbers ("44.0" is stored as "44"), so a fraction here is a real fraction.
+        let in_range = value.is_finite() && value.fract() == 0.0 && value.abs() <= MAX_SCORE as f64;
+        if in_range {
+            Ok(Score(value as i64))
+        } else {
+            Err(E::custom(format!("{value} is not {SCORE_EXPECTED}")))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Score, E> {
+        match value.trim().parse::<i64>() {
+            Ok(parsed) => self.visit_i64(parsed),
+            Err(_) => Err(E::custom(format!("{value:?} is not {SCORE_EXPECTED}"))),
+        }
+    }
+}
+
+/// One row of the `GameEvents` table, as decoded from a stream image.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayerScore {
+    pub player_id: String,
+    pub date: String,
+    pub score: Score,
+}
+
+/// Fields every domain event carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventMeta {
+    /// The stream record's `eventID`, verbatim: identical on every retry, so consumers can deduplicate.
+    pub event_id: String,
+    /// The record's ApproximateCreationDateTime, RFC 3339 in UTC.
+    pub occurred_at: String,
+    /// [`SCHEMA_VERSION`] when published.
+    pub schema_version: String,
+}
+
+/// A player row appeared (stream INSERT).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayerAdded {
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    pub player_id: String,
+    pub date: String,
+    pub score: i64,
+}
+
+/// A player's score changed (stream MODIFY with a different score).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreChanged {
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    pub player_id: String,
+    pub date: String,
+    pub old_score: i64,
+    pub new_score: i64,
+    /// `new_score - old_score`.
+    pub delta: i64,
+}
+
+/// A player row went away (stream REMOVE).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayerRemoved {
+    #[serde(flatten)]
+    pub meta: EventMeta,
+    pub player_id: String,
+    pub date: String,
+    pub score: i64,
+    pub reason: RemovalReason,
+}
+
+/// Why a row was removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemovalReason {
+    /// Somebody deleted it.
+    Deleted,
+    /// DynamoDB's time to live expired it.
+    Expired,
+}
+
+impl fmt::Display for RemovalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Deleted => "deleted",
+            Self::Expired => "expired",
+        })
+    }
+}
+
+/// Every event score-fanout publishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DomainEvent {
+    PlayerAdded(PlayerAdded),
+    ScoreChanged(ScoreChanged),
+    PlayerRemoved(PlayerRemoved),
+}
+
+impl DomainEvent {
+    /// The event's name: EventBridge `DetailType` and SNS attribute `eventType`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::PlayerAdded(_) => "PlayerAdded",
+            Self::ScoreChanged(_) => "ScoreChanged",
+            Self::PlayerRemoved(_) => "PlayerRemoved",
+        }
+    }
+
+    /// The player the event is about.
+    pub fn player_id(&self) -> &str {
+        match self {
+            Self::PlayerAdded(event) => &event.player_id,
+            Self::ScoreChanged(event) => &event.player_id,
+            Self::PlayerRemoved(event) => &event.player_id,
+        }
+    }
+
+    /// The fields every event carries.
+    pub fn meta(&self) -> &EventMeta {
+        match self {
+            Self::PlayerAdded(event) => &event.meta,
+            Self::ScoreChanged(event) => &event.meta,
+            Self::PlayerRemoved(event) => &event.meta,
+        }
+    }
+
+    /// The event as the JSON document sinks carry.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain structs cannot fail: no maps with non-string keys, no custom serializers.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,189 @@
+//! Handler tests with a hand-written publisher and dead-letter queue: checkpoints, poison, dry run.
+
+use super::*;
+use crate::dead_letter::DeadLetterError;
+use crate::publish::EntryError;
+use crate::test_support::fixture_records;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Answers each event by its eventId; records which eventIds it was asked to publish.
+struct FakePublisher {
+    answer: fn(&str) -> Delivery,
+    published: Mutex<Vec<String>>,
+}
+
+impl Publish for FakePublisher {
+    fn publish(&self, events: &[DomainEvent], _budget: &RetryBudget) -> impl Future<Output = Vec<Delivery>> + Send {
+        let mut published = self.published.lock().expect("lock");
+        published.extend(events.iter().map(|event| event.meta().event_id.clone()));
+        let deliveries: Vec<Delivery> = events.iter().map(|event| (self.answer)(&event.meta().event_id)).collect();
+        async move { deliveries }
+    }
+}
+
+/// Keeps every message body; fails every send when `broken`.
+#[derive(Default)]
+struct FakeDeadLetter {
+    broken: bool,
+    bodies: Mutex<Vec<String>>,
+}
+
+impl DeadLetter for FakeDeadLetter {
+    fn send(&self, body: String) -> impl Future<Output = Result<(), DeadLetterError>> + Send {
+        let result = if self.broken {
+            Err(DeadLetterError::for_test("queue unavailable"))
+        } else {
+            self.bodies.lock().expect("lock").push(body);
+            Ok(())
+        };
+        async move { result }
+    }
+}
+
+fn delivered(_: &str) -> Delivery {
+    Delivery::Delivered
+}
+
+fn throttled() -> Vec<EntryError> {
+    vec![EntryError::Failed { sink: "SNS", code: "Throttled".into(), message: "slow down".into() }]
+}
+
+fn handler(
+    answer: fn(&str) -> Delivery,
+    dead_letter: Option<FakeDeadLetter>,
+) -> Handler<FakePublisher, FakeDeadLetter> {
+    Handler::new(FakePublisher { answer, published: Mutex::default() }, dead_letter, false)
+}
+
+fn batch() -> StreamEvent {
+    StreamEvent { records: fixture_records("batch.json") }
+}
+
+fn checkpoint(response: &DynamoDbEventResponse) -> Vec<Option<String>> {
+    response.batch_item_failures.iter().map(|failure| failure.item_identifier.clone()).collect()
+}
+
+async fn run(handler: &Handler<FakePublisher, FakeDeadLetter>, event: &StreamEvent) -> DynamoDbEventResponse {
+    handler.handle(event, &RetryBudget::new(Duration::from_secs(60))).await
+}
+
+#[tokio::test]
+async fn a_fully_delivered_batch_answers_no_failures_in_lambda_shape() {
+    let handler = handler(delivered, Some(FakeDeadLetter::default()));
+    let response = run(&handler, &StreamEvent { records: fixture_records("modify.json") }).await;
+    assert_eq!(serde_json::to_string(&response).expect("JSON"), r#"{"batchItemFailures":[]}"#);
+    assert_eq!(*handler.publisher.published.lock().expect("lock"), vec!["7a2d9e4b1c3f4e5a8b6c0d1e2f3a4b5c"]);
+}
+
+#[tokio::test]
+async fn the_checkpoint_is_the_earliest_record_not_delivered_to_every_sink() {
+    let handler = handler(
+        |id| match id {
+            "a0000000000000000000000000000005" | "a0000000000000000000000000000007" => Delivery::Failed(throttled()),
+            _ => Delivery::Delivered,
+        },
+        Some(FakeDeadLetter::default()),
+    );
+    let response = run(&handler, &batch()).await;
+    assert_eq!(checkpoint(&response), vec![Some("200000000000000000005".to_owned())]);
+    let json = serde_json::to_string(&response).expect("JSON");
+    assert_eq!(json, r#"{"batchItemFailures":[{"itemIdentifier":"200000000000000000005"}]}"#);
+}
+
+#[tokio::test]
+async fn a_malformed_record_is_dead_lettered_and_the_others_are_published() {
+    let handler = handler(delivered, Some(FakeDeadLetter::default()));
+    let response = run(&handler, &batch()).await;
+    assert!(response.batch_item_failures.is_empty());
+    // 8 records: the equal-score MODIFY publishes nothing and the poison record cannot be decoded.
+    assert_eq!(handler.publisher.published.lock().expect("lock").len(), 6);
+    let bodies = handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").clone();
+    assert_eq!(bodies.len(), 1);
+    let poison = &fixture_records("batch.json")[3];
+    assert!(bodies[0].starts_with(&format!(
+        "{{\"record\":{},\"error\":\"record 200000000000000000004: field dynamodb.NewImage.score:",
+        poison.get()
+    )));
+}
+
+#[tokio::test]
+async fn without_a_dead_letter_queue_poison_holds_its_shard() {
+    let handler = handler(delivered, None);
+    let response = run(&handler, &batch()).await;
+    assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
+}
+
+#[tokio::test]
+async fn poison_after_the_checkpoint_is_left_for_the_retry() {
+    let handler = handler(
+        |id| if id == "a0000000000000000000000000000002" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
+        Some(FakeDeadLetter::default()),
+    );
+    let response = run(&handler, &batch()).await;
+    assert_eq!(checkpoint(&response), vec![Some("200000000000000000002".to_owned())]);
+    assert!(handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").is_empty());
+}
+
+#[tokio::test]
+async fn an_unavailable_dead_letter_queue_makes_the_poison_the_checkpoint() {
+    let handler = handler(delivered, Some(FakeDeadLetter { broken: true, ..Default::default() }));
+    let response = run(&handler, &batch()).await;
+    assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
+}
+
+#[tokio::test]
+async fn an_event_a_sink_rejects_for_good_is_dead_lettered_with_the_event() {
+    let handler = handler(
+        |id| match id {
+            "7a2d9e4b1c3f4e5a8b6c0d1e2f3a4b5c" => Delivery::Rejected(vec![EntryError::Rejected {
+                sink: "SNS",
+                code: "InvalidParameter".into(),
+                message: "Invalid parameter: Message".into(),
+            }]),
+            _ => Delivery::Delivered,
+        },
+        Some(FakeDeadLetter::default()),
+    );
+    let response = run(&handler, &StreamEvent { records: fixture_records("modify.json") }).await;
+    assert!(response.batch_item_failures.is_empty());
+    let bodies = handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").clone();
+    let value: serde_json::Value = serde_json::from_str(&bodies[0]).expect("JSON");
+    assert_eq!(value["event"]["delta"], 6);
+    assert_eq!(value["error"], "SNS rejected the entry for good: InvalidParameter: Invalid parameter: Message");
+}
+
+#[tokio::test]
+async fn dry_run_sends_nothing_anywhere() {
+    let handler = Handler::new(
+        FakePublisher { answer: delivered, published: Mutex::default() },
+        Some(FakeDeadLetter::default()),
+        true,
+    );
+    let response = run(&handler, &batch()).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(handler.publisher.published.lock().expect("lock").is_empty());
+    assert!(handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").is_empty());
+}
+
+#[tokio::test]
+async fn a_record_without_sequence_number_is_skipped_when_it_cannot_be_dead_lettered() {
+    let mut record: serde_json::Value = serde_json::from_str(fixture_records("poison.json")[0].get()).expect("JSON");
+    record["dynamodb"].as_object_mut().expect("dynamodb").remove("SequenceNumber");
+    let mut records = vec![RawValue::from_string(record.to_string()).expect("JSON")];
+    records.extend(fixture_records("insert.json"));
+    let event = StreamEvent { records };
+    let response = run(&handler(delivered, None), &event).await;
+    assert!(response.batch_item_failures.is_empty());
+    let with_queue = handler(delivered, Some(FakeDeadLetter::default()));
+    run(&with_queue, &event).await;
+    assert_eq!(with_queue.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_or_recordless_event_answers_no_failures() {
+    let handler = handler(delivered, None);
+    let event: StreamEvent = serde_json::from_str(r#"{"something":"else"}"#).expect("JSON");
+    assert!(run(&handler, &event).await.batch_item_failures.is_empty());
+}

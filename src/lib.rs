@@ -1,0 +1,19 @@
+//! score-fanout: a DynamoDB Streams fan-out Lambda. Records of the `GameEvents` table become typed domain events
+//! (`PlayerAdded`, `ScoreChanged`, `PlayerRemoved`) published to EventBridge and SNS, with `batchItemFailures`
+//! so that nothing is lost silently. The interface is fixed in the contract (README, "Contract").
+
+pub mod aws;
+pub mod config;
+pub mod dead_letter;
+pub mod decode;
+pub mod domain;
+pub mod handler;
+pub mod local;
+pub mod logging;
+pub mod publish;
+#[cfg(test)]
+mod test_support;
+
+pub use config::Config;
+pub use handler::{Handler, StreamEvent};
+pub use publish::RetryBudget;

@@ -1,0 +1,96 @@
+//! Running the handler the way Lambda's event source mapping does: batches of records, each invocation resumed
+//! from the checkpoint it reported, a bounded number of retries, and the skipped range reported when they run out.
+
+use crate::dead_letter::DeadLetter;
+use crate::decode::sequence_number_of;
+use crate::handler::{Handler, StreamEvent};
+use crate::publish::{Publish, RetryBudget};
+use serde_json::value::RawValue;
+use std::time::Duration;
+
+/// How the emulated event source mapping invokes the function.
+#[derive(Clone, Copy, Debug)]
+pub struct Mapping {
+    /// Records per invocation (`BatchSize`).
+    pub batch_size: usize,
+    /// Retries of a batch that keeps reporting a failure (`MaximumRetryAttempts`).
+    pub max_retries: u32,
+    /// The function's timeout: each invocation's deadline.
+    pub timeout: Duration,
+}
+
+/// One invocation as it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    /// Index of the batch's first record in the input.
+    pub first: usize,
+    pub records: usize,
+    /// The `batchItemFailures` item the function answered, if any.
+    pub checkpoint: Option<String>,
+}
+
+/// Records skipped once retries ran out, as Lambda's on-failure destination would record them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub first_sequence_number: Option<String>,
+    pub last_sequence_number: Option<String>,
+    pub records: usize,
+}
+
+/// Everything that happened while feeding a list of records to the handler.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub invocations: Vec<Invocation>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Feeds `records` to `handler` in batches, resuming from each reported checkpoint.
+pub async fn feed<P: Publish, D: DeadLetter>(
+    handler: &Handler<P, D>,
+    records: Vec<Box<RawValue>>,
+    mapping: Mapping,
+) -> Report {
+    let mut report = Report::default();
+    let batch_size = mapping.batch_size.max(1);
+    let mut start = 0;
+    let mut retries = 0;
+    while start < records.len() {
+        let end = (start + batch_size).min(records.len());
+        let event = StreamEvent { records: records[start..end].to_vec() };
+        let response = handler.handle(&event, &RetryBudget::new(mapping.timeout)).await;
+        let checkpoint = response.batch_item_failures.first().and_then(|failure| failure.item_identifier.clone());
+        report.invocations.push(Invocation {
+            first: start,
+            records: event.records.len(),
+            checkpoint: checkpoint.clone(),
+        });
+        // Like Lambda, an identifier that names no record of the batch fails the whole batch.
+        let failed_at = checkpoint.as_deref().map(|wanted| {
+            records[start..end]
+                .iter()
+                .position(|record| sequence_number_of(record).as_deref() == Some(wanted))
+                .unwrap_or(0)
+        });
+        match failed_at {
+            None => {
+                start = end;
+                retries = 0;
+            }
+            Some(offset) if retries < mapping.max_retries => {
+                start += offset;
+                retries += 1;
+            }
+            Some(offset) => {
+                let from = start + offset;
+                report.skipped.push(Skipped {
+                    first_sequence_number: sequence_number_of(&records[from]),
+                    last_sequence_number: sequence_number_of(&records[end - 1]),
+                    records: end - from,
+                });
+                start = end;
+                retries = 0;
+            }
+        }
+    }
+    report
+}

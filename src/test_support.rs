@@ -1,0 +1,41 @@
+//! Helpers shared by the unit tests: events, raw records and fixtures.
+
+use crate::domain::{DomainEvent, EventMeta, PlayerAdded};
+use serde_json::value::RawValue;
+
+/// A `PlayerAdded` for player `p{index}` whose eventId is `ev{index}`.
+pub fn event(index: usize) -> DomainEvent {
+    event_for_player(index, &format!("p{index}"))
+}
+
+/// A `PlayerAdded` for `player_id` whose eventId is `ev{index}`.
+pub fn event_for_player(index: usize, player_id: &str) -> DomainEvent {
+    DomainEvent::PlayerAdded(PlayerAdded {
+        meta: EventMeta {
+            event_id: format!("ev{index}"),
+            occurred_at: "2026-11-24T09:00:00Z".into(),
+            schema_version: "1".into(),
+        },
+        player_id: player_id.into(),
+        date: "Aug 23".into(),
+        score: index as i64,
+    })
+}
+
+/// `count` events for distinct players.
+pub fn events(count: usize) -> Vec<DomainEvent> {
+    (0..count).map(event).collect()
+}
+
+/// The eventId inside an event JSON document.
+pub fn event_id_of(json: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(json).expect("event JSON");
+    value["eventId"].as_str().expect("eventId").to_owned()
+}
+
+/// The records of `events/{name}`.
+pub fn fixture_records(name: &str) -> Vec<Box<RawValue>> {
+    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("reading {path}: {error}"));
+    serde_json::from_str::<crate::StreamEvent>(&text).unwrap_or_else(|error| panic!("parsing {path}: {error}")).records
+}
