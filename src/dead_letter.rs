@@ -1,6 +1,7 @@
 //! Parking poison in the dead-letter queue: the record exactly as received, its event, and why.
 
 use crate::domain::DomainEvent;
+use aws_sdk_sqs::error::ProvideErrorMetadata;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::future::Future;
@@ -43,7 +44,12 @@ impl DeadLetter for SqsDeadLetter {
     async fn send(&self, body: String) -> Result<(), DeadLetterError> {
         let request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
         request.send().await.map(|_| ()).map_err(|error| DeadLetterError {
-            detail: aws_sdk_sqs::error::DisplayErrorContext(&error).to_string(),
+            detail: match error.as_service_error() {
+                Some(service) => {
+                    format!("{}: {}", service.code().unwrap_or("unknown"), service.message().unwrap_or_default())
+                }
+                None => aws_sdk_sqs::error::DisplayErrorContext(&error).to_string(),
+            },
             source: Box::new(error),
         })
     }

@@ -26,6 +26,54 @@ struct Poison {
     error: String,
 }
 
+/// One invocation's records as decoded, and the earliest one not yet delivered.
+struct Batch {
+    sequence_numbers: Vec<Option<String>>,
+    /// Events to publish, with the index of their record.
+    events: Vec<(usize, DomainEvent)>,
+    poison: Vec<Poison>,
+    earliest_failed: Option<usize>,
+}
+
+impl Batch {
+    /// Decodes every record on its own, logging each the demo's way.
+    fn decode(records: &[Box<RawValue>]) -> Self {
+        let mut batch = Self {
+            sequence_numbers: Vec::with_capacity(records.len()),
+            events: Vec::new(),
+            poison: Vec::new(),
+            earliest_failed: None,
+        };
+        for (index, raw) in records.iter().enumerate() {
+            match decode(raw) {
+                Ok(decoded) => {
+                    debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");
+                    log_change(&decoded);
+                    batch.sequence_numbers.push(Some(decoded.sequence_number));
+                    batch.events.extend(decoded.event.map(|event| (index, event)));
+                }
+                Err(error) => {
+                    let sequence_number = error.record().0.clone();
+                    error!(sequence_number, error = %error, "poison record: cannot decode");
+                    batch.sequence_numbers.push(sequence_number.clone());
+                    batch.poison.push(Poison { index, sequence_number, event: None, error: error.to_string() });
+                }
+            }
+        }
+        batch
+    }
+
+    /// Marks the record at `index` as not delivered.
+    fn fail(&mut self, index: usize) {
+        self.earliest_failed = Some(self.earliest_failed.map_or(index, |earliest| earliest.min(index)));
+    }
+
+    /// The sequence number Lambda must retry from, if any.
+    fn checkpoint(&self) -> Option<&str> {
+        self.earliest_failed.and_then(|index| self.sequence_numbers[index].as_deref())
+    }
+}
+
 /// The batch logic, over any publisher and dead-letter queue.
 pub struct Handler<P, D> {
     publisher: P,
@@ -41,80 +89,60 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
 
     /// Handles one event. The response names the earliest record not delivered to every sink, if any.
     pub async fn handle(&self, event: &StreamEvent, budget: &RetryBudget) -> DynamoDbEventResponse {
-        let mut sequence_numbers = Vec::with_capacity(event.records.len());
-        let mut indexed_events = Vec::new();
-        let mut poison = Vec::new();
-        for (index, raw) in event.records.iter().enumerate() {
-            match decode(raw) {
-                Ok(decoded) => {
-                    debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");
-                    log_change(&decoded);
-                    sequence_numbers.push(Some(decoded.sequence_number));
-                    indexed_events.extend(decoded.event.map(|event| (index, event)));
-                }
-                Err(error) => {
-                    error!(sequence_number = error.record().0.as_deref(), error = %error, "poison record: cannot decode");
-                    sequence_numbers.push(error.record().0.clone());
-                    poison.push(Poison {
-                        index,
-                        sequence_number: error.record().0.clone(),
-                        event: None,
-                        error: error.to_string(),
-                    });
-                }
-            }
-        }
+        let mut batch = Batch::decode(&event.records);
         if self.dry_run {
-            log_dry_run(&indexed_events, &poison);
+            log_dry_run(&batch.events, &batch.poison);
             return response(None);
         }
-        let (indexes, events): (Vec<usize>, Vec<DomainEvent>) = indexed_events.into_iter().unzip();
+        let published = self.publish(&mut batch, budget).await;
+        let poison = std::mem::take(&mut batch.poison);
+        let poison_count = poison.len();
+        for poison in poison {
+            // Records after the checkpoint come back on the retry: park them then, not twice.
+            if batch.earliest_failed.is_some_and(|earliest| poison.index > earliest) {
+                continue;
+            }
+            if !self.park(&poison, &event.records[poison.index]).await {
+                batch.fail(poison.index);
+            }
+        }
+        let checkpoint = batch.checkpoint();
+        info!(records = event.records.len(), published, poison = poison_count, checkpoint, "batch done");
+        response(checkpoint.map(str::to_owned))
+    }
+
+    /// Publishes the batch's events; undelivered ones move the checkpoint, rejected ones become poison.
+    /// Returns how many were delivered to every sink.
+    async fn publish(&self, batch: &mut Batch, budget: &RetryBudget) -> usize {
+        let (indexes, events): (Vec<usize>, Vec<DomainEvent>) = std::mem::take(&mut batch.events).into_iter().unzip();
         let deliveries = self.publisher.publish(&events, budget).await;
-        let mut earliest_failed: Option<usize> = None;
-        let mut published = 0;
+        let (mut published, mut undelivered, mut first_error) = (0, 0, None::<String>);
         for ((index, event), delivery) in indexes.into_iter().zip(events).zip(deliveries) {
-            let sequence_number = sequence_numbers[index].as_deref();
+            let sequence_number = batch.sequence_numbers[index].clone();
             match delivery {
                 Delivery::Delivered => {
                     published += 1;
                     debug!(sequence_number, event = event.name(), event_id = %event.meta().event_id, "published");
                 }
                 Delivery::Failed(errors) => {
-                    warn!(sequence_number, event = event.name(), error = %describe(&errors), "not delivered to every sink: will be retried");
-                    earliest_failed = Some(earliest_failed.map_or(index, |earliest| earliest.min(index)));
+                    debug!(sequence_number, event = event.name(), error = %describe(&errors), "not delivered");
+                    undelivered += 1;
+                    first_error.get_or_insert_with(|| describe(&errors));
+                    batch.fail(index);
                 }
                 Delivery::Rejected(errors) => {
                     let error = describe(&errors);
                     error!(sequence_number, event = event.name(), error = %error, "poison event: a sink rejected it for good");
-                    poison.push(Poison {
-                        index,
-                        sequence_number: sequence_number.map(str::to_owned),
-                        event: Some(event),
-                        error,
-                    });
+                    batch.poison.push(Poison { index, sequence_number, event: Some(event), error });
                 }
             }
         }
-        poison.sort_by_key(|poison| poison.index);
-        let poison_count = poison.len();
-        for poison in poison {
-            // Records after the checkpoint come back on the retry: park them then, not twice.
-            if earliest_failed.is_some_and(|earliest| poison.index > earliest) {
-                continue;
-            }
-            if !self.park(&poison, &event.records[poison.index]).await {
-                earliest_failed = Some(earliest_failed.map_or(poison.index, |earliest| earliest.min(poison.index)));
-            }
+        if let Some(error) = first_error {
+            let checkpoint = batch.checkpoint();
+            warn!(undelivered, checkpoint, error = %error, "events not delivered to every sink: Lambda retries from the checkpoint");
         }
-        let checkpoint = earliest_failed.and_then(|index| sequence_numbers[index].clone());
-        info!(
-            records = event.records.len(),
-            published,
-            poison = poison_count,
-            checkpoint = checkpoint.as_deref(),
-            "batch done"
-        );
-        response(checkpoint)
+        batch.poison.sort_by_key(|poison| poison.index);
+        published
     }
 
     /// Parks poison in the dead-letter queue. False when the record must hold its shard instead.

@@ -6,6 +6,7 @@ pub mod retry;
 pub mod sns;
 
 use crate::domain::DomainEvent;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use retry::deliver;
 pub use retry::RetryBudget;
 use std::error::Error;
@@ -41,9 +42,19 @@ pub enum EntryError {
 }
 
 impl EntryError {
-    /// A whole-request failure, with the SDK error's full chain of causes in its message.
-    pub fn request<E: Error + Send + Sync + 'static>(sink: &'static str, error: E) -> Self {
-        let detail = aws_sdk_sqs::error::DisplayErrorContext(&error).to_string();
+    /// A whole-request failure: the service's code and message, or for a transport failure (timeout,
+    /// connection refused) the full chain of causes.
+    pub fn request<E, R>(sink: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let detail = match error.as_service_error() {
+            Some(service) => {
+                format!("{}: {}", service.code().unwrap_or("unknown error"), service.message().unwrap_or_default())
+            }
+            None => DisplayErrorContext(&error).to_string(),
+        };
         Self::Request { sink, detail, source: Arc::new(error) }
     }
 
