@@ -36,16 +36,28 @@ fmt-check:
 
 .PHONY: clippy
 clippy:
-	cargo clippy --all-targets --locked -- -D warnings
+	cargo clippy --all-targets --all-features --locked -- -D warnings
 
+# Unit, adapter and end-to-end tests; the end-to-end ones start moto from .venv themselves.
 .PHONY: unit-test
-unit-test:
-	cargo test --all-targets --locked
+unit-test: venv
+	cargo test --all-targets --all-features --locked
 
 .PHONY: test
 test: venv fmt-check clippy unit-test
 
+LOCAL_DRIVER := target/debug/score-fanout-local
+
+.PHONY: local-driver
+local-driver:
+	cargo build --locked --features local --bin score-fanout-local
+
+# The classic demo on a fresh moto server: table, stream, function, subscribers.
 .PHONY: demo
-demo:
-	cargo build --release --locked --bin score-fanout-local
-	DRY_RUN=true ./target/release/score-fanout-local events/insert.json events/modify.json events/modify-unchanged.json events/remove.json
+demo: venv local-driver
+	scripts/with-moto $(LOCAL_DRIVER) demo
+
+# The function over the fixtures in DRY_RUN: the demo's log lines and the events it would publish, no server.
+.PHONY: demo-dry-run
+demo-dry-run: local-driver
+	DRY_RUN=true $(LOCAL_DRIVER) files events/insert.json events/modify.json events/modify-unchanged.json events/remove.json

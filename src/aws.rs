@@ -6,7 +6,7 @@ use crate::handler::Handler;
 use crate::publish::{EventBridgeSink, FanOut, SnsSink};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use std::time::Duration;
 
 /// The handler as the Lambda function runs it.
@@ -16,13 +16,18 @@ pub type LiveHandler = Handler<FanOut, SqsDeadLetter>;
 /// The SDK's own retries stay short (the standard mode starts backing off near 1 s); failed entries are retried
 /// by the publisher within the invocation's budget. Timeouts keep one stuck call from eating the deadline.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_loader().load().await
+}
+
+/// The loader behind [`sdk_config`], for callers that set more (a test's endpoint and credentials).
+pub fn sdk_loader() -> ConfigLoader {
     let retry = RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50));
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(4))
         .build();
-    aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts).load().await
+    aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts)
 }
 
 /// Builds the handler for `config`: a client per configured sink, and the dead-letter queue if set.

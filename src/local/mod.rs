@@ -1,5 +1,17 @@
 //! Running the handler the way Lambda's event source mapping does: batches of records, each invocation resumed
 //! from the checkpoint it reported, a bounded number of retries, and the skipped range reported when they run out.
+//! With the `local` feature: reading a real stream, the offline stack, and the demo.
+
+#[cfg(feature = "local")]
+pub mod demo;
+#[cfg(feature = "local")]
+pub mod inbox;
+#[cfg(feature = "local")]
+pub mod provision;
+#[cfg(feature = "local")]
+pub mod stream;
+#[cfg(feature = "local")]
+pub mod table;
 
 use crate::dead_letter::DeadLetter;
 use crate::decode::sequence_number_of;
@@ -42,6 +54,14 @@ pub struct Skipped {
 pub struct Report {
     pub invocations: Vec<Invocation>,
     pub skipped: Vec<Skipped>,
+}
+
+impl Report {
+    /// Appends what happened in another stretch of the stream.
+    pub fn extend(&mut self, other: Report) {
+        self.invocations.extend(other.invocations);
+        self.skipped.extend(other.skipped);
+    }
 }
 
 /// Feeds `records` to `handler` in batches, resuming from each reported checkpoint.

@@ -1,0 +1,57 @@
+//! The local AWS for end-to-end tests: a moto server from `.venv` started once per test binary on a free
+//! 127.0.0.1 port (or the server named by `SCORE_FANOUT_TEST_ENDPOINT`), and SDK settings that reach nothing else.
+
+use aws_config::{Region, SdkConfig};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The endpoint of the shared local AWS server, started on first use.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| std::env::var("SCORE_FANOUT_TEST_ENDPOINT").unwrap_or_else(|_| start_moto()))
+}
+
+fn start_moto() -> String {
+    let moto = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        moto.exists(),
+        "{} is missing: run `make test` (it installs moto into .venv), or set SCORE_FANOUT_TEST_ENDPOINT to a running moto server",
+        moto.display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    // The watchdog shell stops moto when this test process is gone, however it ends.
+    let script = format!(
+        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; while kill -0 {} 2>/dev/null; do sleep 0.5; done; kill $m",
+        moto.display(),
+        std::process::id()
+    );
+    Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().expect("starting moto");
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "moto did not start on port {port} within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("http://127.0.0.1:{port}")
+}
+
+/// SDK settings for the local server: dummy credentials, a fixed region, the function's timeouts.
+pub async fn sdk() -> SdkConfig {
+    let credentials = aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "score-fanout-tests");
+    score_fanout::aws::sdk_loader()
+        .endpoint_url(endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+/// A resource-name prefix no other test of this run uses.
+pub fn unique_prefix(test: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let short: String = test.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+    format!("{short}{}-", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
