@@ -1,6 +1,12 @@
 //! The local AWS for end-to-end tests: a moto server from `.venv` started once per test binary on a free
 //! 127.0.0.1 port (or the server named by `SCORE_FANOUT_TEST_ENDPOINT`), and SDK settings that reach nothing else.
 
+#![allow(dead_code)]
+
+pub mod fault_proxy;
+pub mod partial;
+pub mod records;
+
 use aws_config::{Region, SdkConfig};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -23,12 +29,14 @@ fn start_moto() -> String {
         moto.display()
     );
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-    // The watchdog shell stops moto when this test process is gone, however it ends.
+    // The watchdog shell stops moto when this test process is gone, however it ends; it outlives this process,
+    // so nobody here waits for it (init reaps it).
     let script = format!(
         "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & m=$!; while kill -0 {} 2>/dev/null; do sleep 0.5; done; kill $m",
         moto.display(),
         std::process::id()
     );
+    #[allow(clippy::zombie_processes)]
     Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().expect("starting moto");
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -40,9 +48,15 @@ fn start_moto() -> String {
 
 /// SDK settings for the local server: dummy credentials, a fixed region, the function's timeouts.
 pub async fn sdk() -> SdkConfig {
+    sdk_at(endpoint()).await
+}
+
+/// As [`sdk`], for another endpoint on this machine (a fault proxy in front of the local server).
+pub async fn sdk_at(endpoint: &str) -> SdkConfig {
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "tests talk to this machine only, not {endpoint}");
     let credentials = aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "score-fanout-tests");
     score_fanout::aws::sdk_loader()
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(credentials)
         .load()
