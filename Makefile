@@ -61,3 +61,8 @@ demo: venv local-driver
 .PHONY: demo-dry-run
 demo-dry-run: local-driver
 	DRY_RUN=true $(LOCAL_DRIVER) files events/insert.json events/modify.json events/modify-unchanged.json events/remove.json
+
+# The full fault-injected replay: 10,000 records through seeded faults until everything is checkpointed.
+.PHONY: replay
+replay: venv
+	SCORE_FANOUT_REPLAY_RECORDS=$${SCORE_FANOUT_REPLAY_RECORDS:-10000} cargo test --all-features --locked --test replay -- --nocapture

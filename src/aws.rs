@@ -7,7 +7,30 @@ use crate::publish::{EventBridgeSink, FanOut, SnsSink};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use std::error::Error;
+use std::fmt::Debug;
 use std::time::Duration;
+
+/// A short description of an SDK error for logs and error messages: the service's error code and message, or for
+/// a failure before any answer (timeout, connection refused) the chain of causes.
+pub fn error_detail<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + Error + 'static,
+    R: Debug,
+{
+    if let Some(service) = error.as_service_error() {
+        return format!("{}: {}", service.code().unwrap_or("unknown error"), service.message().unwrap_or_default());
+    }
+    let mut detail = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        detail.push_str(": ");
+        detail.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    detail
+}
 
 /// The handler as the Lambda function runs it.
 pub type LiveHandler = Handler<FanOut, SqsDeadLetter>;

@@ -1,7 +1,6 @@
 //! Parking poison in the dead-letter queue: the record exactly as received, its event, and why.
 
 use crate::domain::DomainEvent;
-use aws_sdk_sqs::error::ProvideErrorMetadata;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::future::Future;
@@ -43,15 +42,11 @@ impl SqsDeadLetter {
 impl DeadLetter for SqsDeadLetter {
     async fn send(&self, body: String) -> Result<(), DeadLetterError> {
         let request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
-        request.send().await.map(|_| ()).map_err(|error| DeadLetterError {
-            detail: match error.as_service_error() {
-                Some(service) => {
-                    format!("{}: {}", service.code().unwrap_or("unknown"), service.message().unwrap_or_default())
-                }
-                None => aws_sdk_sqs::error::DisplayErrorContext(&error).to_string(),
-            },
-            source: Box::new(error),
-        })
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| DeadLetterError { detail: crate::aws::error_detail(&error), source: Box::new(error) })
     }
 }
 
@@ -107,6 +102,14 @@ fn cut(text: &str, max: usize) -> &str {
 #[cfg(test)]
 #[path = "dead_letter_tests.rs"]
 mod tests;
+
+impl DeadLetterError {
+    /// The send was abandoned to answer before the invocation's deadline.
+    pub fn out_of_time() -> Self {
+        let detail = "abandoned: the invocation's deadline is near";
+        Self { detail: detail.to_owned(), source: detail.into() }
+    }
+}
 
 #[cfg(test)]
 impl DeadLetterError {

@@ -1,6 +1,6 @@
 //! One invocation: decode every record, publish the events, park poison, and name the checkpoint.
 
-use crate::dead_letter::{self, DeadLetter};
+use crate::dead_letter::{self, DeadLetter, DeadLetterError};
 use crate::decode::decode;
 use crate::domain::DomainEvent;
 use crate::logging::log_change;
@@ -102,7 +102,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
             if batch.earliest_failed.is_some_and(|earliest| poison.index > earliest) {
                 continue;
             }
-            if !self.park(&poison, &event.records[poison.index]).await {
+            if !self.park(&poison, &event.records[poison.index], budget).await {
                 batch.fail(poison.index);
             }
         }
@@ -146,7 +146,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
     }
 
     /// Parks poison in the dead-letter queue. False when the record must hold its shard instead.
-    async fn park(&self, poison: &Poison, raw: &RawValue) -> bool {
+    async fn park(&self, poison: &Poison, raw: &RawValue, budget: &RetryBudget) -> bool {
         let sequence_number = poison.sequence_number.as_deref();
         let Some(dead_letter) = &self.dead_letter else {
             if sequence_number.is_none() {
@@ -157,7 +157,8 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
             return false;
         };
         let body = dead_letter::message(raw, poison.event.as_ref(), &poison.error);
-        match dead_letter.send(body).await {
+        let sent = tokio::time::timeout_at(budget.park_by(), dead_letter.send(body)).await;
+        match sent.unwrap_or_else(|_| Err(DeadLetterError::out_of_time())) {
             Ok(()) => {
                 warn!(sequence_number, error = %poison.error, "dead-lettered");
                 true

@@ -23,10 +23,11 @@ impl Publish for FakePublisher {
     }
 }
 
-/// Keeps every message body; fails every send when `broken`.
+/// Keeps every message body; fails every send when `broken`, never answers when `hangs`.
 #[derive(Default)]
 struct FakeDeadLetter {
     broken: bool,
+    hangs: bool,
     bodies: Mutex<Vec<String>>,
 }
 
@@ -38,7 +39,13 @@ impl DeadLetter for FakeDeadLetter {
             self.bodies.lock().expect("lock").push(body);
             Ok(())
         };
-        async move { result }
+        let hangs = self.hangs;
+        async move {
+            if hangs {
+                std::future::pending::<()>().await;
+            }
+            result
+        }
     }
 }
 
@@ -186,4 +193,13 @@ async fn an_empty_or_recordless_event_answers_no_failures() {
     let handler = handler(delivered, None);
     let event: StreamEvent = serde_json::from_str(r#"{"something":"else"}"#).expect("JSON");
     assert!(run(&handler, &event).await.batch_item_failures.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_letter_queue_that_hangs_is_abandoned_in_time_to_answer() {
+    let handler = handler(delivered, Some(FakeDeadLetter { hangs: true, ..Default::default() }));
+    let started = tokio::time::Instant::now();
+    let response = handler.handle(&batch(), &RetryBudget::new(Duration::from_secs(4))).await;
+    assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
+    assert_eq!(started.elapsed(), Duration::from_millis(3750));
 }

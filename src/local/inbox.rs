@@ -1,6 +1,7 @@
 //! Reading what subscribers received: every message of an SQS queue, with its event type.
 
-use aws_sdk_sqs::types::MessageSystemAttributeName;
+use crate::aws::error_detail;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
 use serde_json::Value;
 
@@ -24,10 +25,7 @@ pub struct InboxError {
 
 /// Receives and deletes every message now in the queue, oldest first as far as SQS tells.
 pub async fn drain(sqs: &Client, queue_url: &str) -> Result<Vec<Received>, InboxError> {
-    let fail = |error: &dyn std::error::Error| InboxError {
-        queue_url: queue_url.to_owned(),
-        detail: aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
-    };
+    let fail = |detail: String| InboxError { queue_url: queue_url.to_owned(), detail };
     let mut received = Vec::new();
     loop {
         let page = sqs
@@ -38,15 +36,26 @@ pub async fn drain(sqs: &Client, queue_url: &str) -> Result<Vec<Received>, Inbox
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()
             .await
-            .map_err(|e| fail(&e))?;
+            .map_err(|e| fail(error_detail(&e)))?;
         let messages = page.messages.unwrap_or_default();
         if messages.is_empty() {
             return Ok(received);
         }
+        let receipts: Vec<_> = messages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.receipt_handle().map(|handle| (i, handle)))
+            .filter_map(|(i, handle)| {
+                DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(handle).build().ok()
+            })
+            .collect();
+        sqs.delete_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(receipts))
+            .send()
+            .await
+            .map_err(|e| fail(error_detail(&e)))?;
         for message in messages {
-            if let Some(handle) = message.receipt_handle() {
-                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.map_err(|e| fail(&e))?;
-            }
             let body = message.body().unwrap_or_default().to_owned();
             let attribute = message
                 .message_attributes()

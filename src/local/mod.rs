@@ -18,7 +18,7 @@ use crate::decode::sequence_number_of;
 use crate::handler::{Handler, StreamEvent};
 use crate::publish::{Publish, RetryBudget};
 use serde_json::value::RawValue;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the emulated event source mapping invokes the function.
 #[derive(Clone, Copy, Debug)]
@@ -32,13 +32,15 @@ pub struct Mapping {
 }
 
 /// One invocation as it happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Invocation {
     /// Index of the batch's first record in the input.
     pub first: usize,
     pub records: usize,
     /// The `batchItemFailures` item the function answered, if any.
     pub checkpoint: Option<String>,
+    /// How long the invocation took, to compare with its timeout.
+    pub took: Duration,
 }
 
 /// Records skipped once retries ran out, as Lambda's on-failure destination would record them.
@@ -50,7 +52,7 @@ pub struct Skipped {
 }
 
 /// Everything that happened while feeding a list of records to the handler.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Report {
     pub invocations: Vec<Invocation>,
     pub skipped: Vec<Skipped>,
@@ -77,12 +79,15 @@ pub async fn feed<P: Publish, D: DeadLetter>(
     while start < records.len() {
         let end = (start + batch_size).min(records.len());
         let event = StreamEvent { records: records[start..end].to_vec() };
+        let started = Instant::now();
         let response = handler.handle(&event, &RetryBudget::new(mapping.timeout)).await;
+        let took = started.elapsed();
         let checkpoint = response.batch_item_failures.first().and_then(|failure| failure.item_identifier.clone());
         report.invocations.push(Invocation {
             first: start,
             records: event.records.len(),
             checkpoint: checkpoint.clone(),
+            took,
         });
         // Like Lambda, an identifier that names no record of the batch fails the whole batch.
         let failed_at = checkpoint.as_deref().map(|wanted| {

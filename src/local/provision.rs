@@ -1,11 +1,13 @@
 //! The offline stack: the template's resources, under the template's logical names, created on a local AWS-API
 //! server (moto). The EventBridge rule delivers to `ScoreEventsRuleQueue`, a queue a test can read.
 
+use crate::aws::error_detail;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, StreamSpecification,
     StreamViewType,
 };
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;
 
@@ -20,11 +22,16 @@ pub struct ProvisionError {
     detail: String,
 }
 
-fn failed(resource: &str) -> impl Fn(&dyn std::error::Error) -> ProvisionError + '_ {
-    move |error| ProvisionError {
-        resource: resource.to_owned(),
-        detail: aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
-    }
+fn failed<E, R>(resource: &str) -> impl FnOnce(SdkError<E, R>) -> ProvisionError + '_
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    move |error| ProvisionError { resource: resource.to_owned(), detail: error_detail(&error) }
+}
+
+fn invalid(resource: &str) -> impl FnOnce(aws_sdk_sqs::error::BuildError) -> ProvisionError + '_ {
+    move |error| ProvisionError { resource: resource.to_owned(), detail: error.to_string() }
 }
 
 /// The queues of the offline stack, by URL.
@@ -74,7 +81,7 @@ async fn create_queue(sqs: &aws_sdk_sqs::Client, name: String) -> Result<(String
         .attributes(QueueAttributeName::MaximumMessageSize, "262144")
         .send()
         .await
-        .map_err(|e| failed(&name)(&e))?;
+        .map_err(failed(&name))?;
     Ok((created.queue_url.unwrap_or_default(), name))
 }
 
@@ -85,7 +92,7 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, Provi
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map_err(|e| failed(url)(&e))?;
+        .map_err(failed(url))?;
     Ok(attributes.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)).cloned().unwrap_or_default())
 }
 
@@ -98,35 +105,28 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Resul
     let output = dynamodb
         .create_table()
         .table_name(table)
-        .key_schema(key("playerId", KeyType::Hash).map_err(|e| failed(table)(&e))?)
-        .key_schema(key("date", KeyType::Range).map_err(|e| failed(table)(&e))?)
-        .attribute_definitions(string("playerId").map_err(|e| failed(table)(&e))?)
-        .attribute_definitions(string("date").map_err(|e| failed(table)(&e))?)
+        .key_schema(key("playerId", KeyType::Hash).map_err(invalid(table))?)
+        .key_schema(key("date", KeyType::Range).map_err(invalid(table))?)
+        .attribute_definitions(string("playerId").map_err(invalid(table))?)
+        .attribute_definitions(string("date").map_err(invalid(table))?)
         .billing_mode(BillingMode::PayPerRequest)
-        .stream_specification(stream.map_err(|e| failed(table)(&e))?)
+        .stream_specification(stream.map_err(invalid(table))?)
         .send()
         .await
-        .map_err(|e| failed(table)(&e))?;
+        .map_err(failed(table))?;
     let arn = output.table_description().and_then(|d| d.latest_stream_arn()).map(str::to_owned);
     arn.ok_or_else(|| ProvisionError { resource: table.to_owned(), detail: "the table has no stream".into() })
 }
 
 async fn create_bus_and_rule(sdk: &SdkConfig, bus: &str, source: &str, queue_arn: &str) -> Result<(), ProvisionError> {
     let events = aws_sdk_eventbridge::Client::new(sdk);
-    events.create_event_bus().name(bus).send().await.map_err(|e| failed(bus)(&e))?;
+    events.create_event_bus().name(bus).send().await.map_err(failed(bus))?;
     let pattern = json!({ "source": [source], "detail-type": EVENT_NAMES }).to_string();
     let rule = "ScoreEventsRule";
-    events
-        .put_rule()
-        .name(rule)
-        .event_bus_name(bus)
-        .event_pattern(pattern)
-        .send()
-        .await
-        .map_err(|e| failed(rule)(&e))?;
+    events.put_rule().name(rule).event_bus_name(bus).event_pattern(pattern).send().await.map_err(failed(rule))?;
     let target = aws_sdk_eventbridge::types::Target::builder().id("ScoreEventsRuleQueue").arn(queue_arn).build();
-    let target = target.map_err(|e| failed(rule)(&e))?;
-    events.put_targets().rule(rule).event_bus_name(bus).targets(target).send().await.map_err(|e| failed(rule)(&e))?;
+    let target = target.map_err(invalid(rule))?;
+    events.put_targets().rule(rule).event_bus_name(bus).targets(target).send().await.map_err(failed(rule))?;
     Ok(())
 }
 
@@ -137,7 +137,7 @@ async fn create_topic_and_subscriptions(
     queues: &Queues,
 ) -> Result<String, ProvisionError> {
     let sns = aws_sdk_sns::Client::new(sdk);
-    let created = sns.create_topic().name(topic).send().await.map_err(|e| failed(topic)(&e))?;
+    let created = sns.create_topic().name(topic).send().await.map_err(failed(topic))?;
     let topic_arn = created.topic_arn.unwrap_or_default();
     let score_changed_only = json!({ "eventType": ["ScoreChanged"] }).to_string();
     for (queue, filter) in [(&queues.all_events, None), (&queues.score_changed, Some(score_changed_only))] {
@@ -151,7 +151,36 @@ async fn create_topic_and_subscriptions(
             Some(policy) => request.attributes("FilterPolicy", policy),
             None => request,
         };
-        request.send().await.map_err(|e| failed(queue)(&e))?;
+        request.send().await.map_err(failed(queue))?;
     }
     Ok(topic_arn)
+}
+
+/// A FIFO topic with a FIFO queue subscribed (raw delivery), for checking per-player order. Returns the topic's
+/// ARN and the queue's URL.
+pub async fn provision_fifo(sdk: &SdkConfig, prefix: &str) -> Result<(String, String), ProvisionError> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let name = format!("{prefix}ScoreEventsFifoQueue.fifo");
+    let created = sqs
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .map_err(failed(&name))?;
+    let queue_url = created.queue_url.unwrap_or_default();
+    let sns = aws_sdk_sns::Client::new(sdk);
+    let topic = format!("{prefix}ScoreEventsTopic.fifo");
+    let created =
+        sns.create_topic().name(&topic).attributes("FifoTopic", "true").send().await.map_err(failed(&topic))?;
+    let topic_arn = created.topic_arn.unwrap_or_default();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn(&sqs, &queue_url).await?)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .map_err(failed(&topic))?;
+    Ok((topic_arn, queue_url))
 }

@@ -2,6 +2,7 @@
 //! turning each record into exactly the JSON Lambda delivers.
 
 use super::{feed, Mapping, Report};
+use crate::aws::error_detail;
 use crate::dead_letter::DeadLetter;
 use crate::handler::Handler;
 use crate::publish::Publish;
@@ -41,13 +42,14 @@ pub async fn drive<P: Publish, D: DeadLetter>(
     start: StartingPosition,
     follow: bool,
 ) -> Result<Report, StreamError> {
-    let fail = |operation: &'static str, error: &dyn std::error::Error| StreamError {
-        stream_arn: stream_arn.to_owned(),
-        operation,
-        detail: aws_sdk_dynamodbstreams::error::DisplayErrorContext(error).to_string(),
-    };
-    let description =
-        client.describe_stream().stream_arn(stream_arn).send().await.map_err(|e| fail("DescribeStream", &e))?;
+    let fail =
+        |operation: &'static str, detail: String| StreamError { stream_arn: stream_arn.to_owned(), operation, detail };
+    let description = client
+        .describe_stream()
+        .stream_arn(stream_arn)
+        .send()
+        .await
+        .map_err(|e| fail("DescribeStream", error_detail(&e)))?;
     let shards: Vec<String> = description
         .stream_description()
         .map(|d| d.shards().iter().filter_map(|s| s.shard_id().map(str::to_owned)).collect())
@@ -63,7 +65,7 @@ pub async fn drive<P: Publish, D: DeadLetter>(
             .stream_arn(stream_arn)
             .shard_id(&shard)
             .shard_iterator_type(iterator_type.clone());
-        let mut iterator = request.send().await.map_err(|e| fail("GetShardIterator", &e))?.shard_iterator;
+        let mut iterator = request.send().await.map_err(|e| fail("GetShardIterator", error_detail(&e)))?.shard_iterator;
         while let Some(current) = iterator {
             let limit = mapping.batch_size.clamp(1, MAX_GET_RECORDS) as i32;
             let page = client
@@ -72,7 +74,7 @@ pub async fn drive<P: Publish, D: DeadLetter>(
                 .limit(limit)
                 .send()
                 .await
-                .map_err(|e| fail("GetRecords", &e))?;
+                .map_err(|e| fail("GetRecords", error_detail(&e)))?;
             iterator = page.next_shard_iterator;
             if page.records.as_ref().is_none_or(Vec::is_empty) {
                 if !follow {

@@ -1,6 +1,7 @@
 //! Writing to the `GameEvents` table the way the classic demo does: put, update the score, update another
 //! attribute, delete.
 
+use crate::aws::error_detail;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
@@ -23,18 +24,15 @@ impl GameTable {
         Self { client, name: name.into() }
     }
 
-    fn fail(&self) -> impl Fn(&dyn std::error::Error) -> WriteError + '_ {
-        |error| WriteError {
-            table: self.name.clone(),
-            detail: aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
-        }
+    fn fail(&self, detail: String) -> WriteError {
+        WriteError { table: self.name.clone(), detail }
     }
 
     /// Puts a whole row; `score` may be any attribute value, so that tests can write poison.
     pub async fn put(&self, player_id: &str, date: &str, score: AttributeValue) -> Result<(), WriteError> {
         let request = self.client.put_item().table_name(&self.name);
         let request = request.item("playerId", s(player_id)).item("date", s(date)).item("score", score);
-        request.send().await.map(|_| ()).map_err(|e| self.fail()(&e))
+        request.send().await.map(|_| ()).map_err(|e| self.fail(error_detail(&e)))
     }
 
     /// Sets one attribute of an existing row.
@@ -56,14 +54,14 @@ impl GameTable {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| self.fail()(&e))
+            .map_err(|e| self.fail(error_detail(&e)))
     }
 
     /// Deletes a row.
     pub async fn delete(&self, player_id: &str, date: &str) -> Result<(), WriteError> {
         let request =
             self.client.delete_item().table_name(&self.name).key("playerId", s(player_id)).key("date", s(date));
-        request.send().await.map(|_| ()).map_err(|e| self.fail()(&e))
+        request.send().await.map(|_| ()).map_err(|e| self.fail(error_detail(&e)))
     }
 }
 

@@ -6,7 +6,7 @@ pub mod retry;
 pub mod sns;
 
 use crate::domain::DomainEvent;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use retry::deliver;
 pub use retry::RetryBudget;
 use std::error::Error;
@@ -49,12 +49,7 @@ impl EntryError {
         E: ProvideErrorMetadata + Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
-        let detail = match error.as_service_error() {
-            Some(service) => {
-                format!("{}: {}", service.code().unwrap_or("unknown error"), service.message().unwrap_or_default())
-            }
-            None => DisplayErrorContext(&error).to_string(),
-        };
+        let detail = crate::aws::error_detail(&error);
         Self::Request { sink, detail, source: Arc::new(error) }
     }
 

@@ -23,6 +23,7 @@ const BACKOFF_CAP: Duration = Duration::from_secs(1);
 pub struct RetryBudget {
     stop_at: Instant,
     cut_off: Instant,
+    park_by: Instant,
 }
 
 impl RetryBudget {
@@ -33,8 +34,10 @@ impl RetryBudget {
         let now = Instant::now();
         Self {
             stop_at: now + time_left.saturating_sub(reserve).min(MAX_RETRYING),
-            // Half the reserve stays for dead-lettering and answering, whatever a request in flight does.
+            // Half the reserve stays for dead-lettering and answering, whatever a request in flight does,
+            // and a quarter for answering, whatever the dead-letter queue does.
             cut_off: now + time_left.saturating_sub(reserve / 2),
+            park_by: now + time_left.saturating_sub(reserve / 4),
         }
     }
 
@@ -53,6 +56,11 @@ impl RetryBudget {
     /// The instant a request still in flight is abandoned (and counts as failed).
     pub fn cut_off(&self) -> Instant {
         self.cut_off
+    }
+
+    /// The instant a dead-letter send still in flight is abandoned (its record becomes the checkpoint).
+    pub fn park_by(&self) -> Instant {
+        self.park_by
     }
 }
 

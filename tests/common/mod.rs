@@ -67,5 +67,5 @@ pub async fn sdk_at(endpoint: &str) -> SdkConfig {
 pub fn unique_prefix(test: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let short: String = test.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
-    format!("{short}{}-", COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!("{short}{}x{}-", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
