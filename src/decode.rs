@@ -91,7 +91,7 @@ pub struct Decoded {
 pub fn decode(raw: &RawValue) -> Result<Decoded, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     let record: EventRecord = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
+        let field = field_path(&error.path().to_string(), &error.inner().to_string());
         DecodeError::NotAStreamRecord { record: RecordName(sequence_number_of(raw)), field, source: error.into_inner() }
     })?;
     let name = RecordName(record.change.sequence_number.clone());
@@ -163,9 +163,22 @@ fn image(
     }
     let value = serde_dynamo::AttributeValue::M(item.clone().into());
     serde_path_to_error::deserialize(serde_dynamo::Deserializer::from_attribute_value(value)).map_err(|error| {
-        let field = error.path().to_string();
+        let field = field_path(&error.path().to_string(), &error.inner().to_string());
         DecodeError::BadImage { record: name.clone(), image, field, source: error.into_inner() }
     })
+}
+
+/// The dotted path of the field an error is about. serde reports a missing field at its parent's path (`.` for
+/// the top), naming the field only in the message: put it back on the path.
+fn field_path(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match missing {
+        Some(field) if parent.is_empty() => field.to_owned(),
+        Some(field) => format!("{parent}.{field}"),
+        None if parent.is_empty() => "(the record itself)".to_owned(),
+        None => parent.to_owned(),
+    }
 }
 
 fn removal_reason(record: &EventRecord) -> RemovalReason {

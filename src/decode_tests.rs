@@ -100,8 +100,7 @@ fn a_missing_key_attribute_is_named() {
     let mut record = modify_record();
     record["dynamodb"]["OldImage"].as_object_mut().expect("image").remove("playerId");
     let message = decode_value(record).expect_err("no playerId").to_string();
-    assert!(message.contains("record 100000000000000000002: field dynamodb.OldImage"), "{message}");
-    assert!(message.contains("playerId"), "{message}");
+    assert_eq!(message, "record 100000000000000000002: field dynamodb.OldImage.playerId: missing field `playerId`");
 }
 
 #[test]
@@ -164,7 +163,11 @@ fn something_that_is_not_a_stream_record_still_names_its_sequence_number() {
     let message = decode_value(json!({"kinesis": {"data": "aGk="}})).expect_err("kinesis").to_string();
     assert!(message.starts_with("record without SequenceNumber: not a DynamoDB stream record"), "{message}");
     let message = decode_value(json!(42)).expect_err("a number").to_string();
-    assert!(message.contains("not a DynamoDB stream record"), "{message}");
+    assert!(message.contains("not a DynamoDB stream record: field (the record itself): invalid type"), "{message}");
+    let mut record = modify_record();
+    record.as_object_mut().expect("record").remove("eventName");
+    let message = decode_value(record).expect_err("no eventName").to_string();
+    assert!(message.contains("not a DynamoDB stream record: field eventName: missing field `eventName`"), "{message}");
 }
 
 #[test]
@@ -173,4 +176,33 @@ fn fractional_creation_times_keep_their_precision() {
     record["dynamodb"]["ApproximateCreationDateTime"] = json!(1795510860.25);
     let event = decode_value(record).expect("decodes").event.expect("an event");
     assert_eq!(event.meta().occurred_at, "2026-11-24T09:01:00.250Z");
+}
+
+#[test]
+fn attributes_of_every_other_type_beside_the_score_are_ignored() {
+    let mut record = modify_record();
+    for image in ["NewImage", "OldImage"] {
+        let item = record["dynamodb"][image].as_object_mut().expect("image");
+        item.insert("avatar".into(), json!({"B": "AAEqQQ=="}));
+        item.insert("tags".into(), json!({"SS": ["a", "b"]}));
+        item.insert("levels".into(), json!({"NS": ["1", "2.5"]}));
+        item.insert("blobs".into(), json!({"BS": ["AAE="]}));
+        item.insert("history".into(), json!({"L": [{"N": "1"}, {"S": "x"}, {"NULL": true}]}));
+        item.insert("profile".into(), json!({"M": {"vip": {"BOOL": true}}}));
+    }
+    let event = decode_value(record).expect("decodes").event.expect("an event");
+    assert_eq!(event.name(), "ScoreChanged");
+}
+
+#[test]
+fn an_item_near_the_400_kb_limit_decodes_and_its_dead_letter_message_is_truncated() {
+    let mut record = modify_record();
+    let bio = "b".repeat(390 * 1024);
+    record["dynamodb"]["NewImage"]["bio"] = json!({"S": bio});
+    record["dynamodb"]["OldImage"]["bio"] = json!({"S": bio});
+    let raw = RawValue::from_string(record.to_string()).expect("JSON");
+    let event = decode(&raw).expect("decodes").event.expect("an event");
+    let message = crate::dead_letter::message(&raw, Some(&event), "rejected");
+    assert!(message.len() <= crate::dead_letter::MAX_MESSAGE_BYTES);
+    assert!(message.contains(r#""truncated":true"#) && message.contains(r#""delta":6"#));
 }

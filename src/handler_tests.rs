@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Answers each event by its eventId; records which eventIds it was asked to publish.
 struct FakePublisher {
-    answer: fn(&str) -> Delivery,
+    answer: Box<dyn Fn(&str) -> Delivery + Send + Sync>,
     published: Mutex<Vec<String>>,
 }
 
@@ -58,10 +58,10 @@ fn throttled() -> Vec<EntryError> {
 }
 
 fn handler(
-    answer: fn(&str) -> Delivery,
+    answer: impl Fn(&str) -> Delivery + Send + Sync + 'static,
     dead_letter: Option<FakeDeadLetter>,
 ) -> Handler<FakePublisher, FakeDeadLetter> {
-    Handler::new(FakePublisher { answer, published: Mutex::default() }, dead_letter, false)
+    Handler::new(FakePublisher { answer: Box::new(answer), published: Mutex::default() }, dead_letter, false)
 }
 
 fn batch() -> StreamEvent {
@@ -164,7 +164,7 @@ async fn an_event_a_sink_rejects_for_good_is_dead_lettered_with_the_event() {
 #[tokio::test]
 async fn dry_run_sends_nothing_anywhere() {
     let handler = Handler::new(
-        FakePublisher { answer: delivered, published: Mutex::default() },
+        FakePublisher { answer: Box::new(delivered), published: Mutex::default() },
         Some(FakeDeadLetter::default()),
         true,
     );
@@ -202,4 +202,56 @@ async fn a_dead_letter_queue_that_hangs_is_abandoned_in_time_to_answer() {
     let response = handler.handle(&batch(), &RetryBudget::new(Duration::from_secs(4))).await;
     assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
     assert_eq!(started.elapsed(), Duration::from_millis(3750));
+}
+
+mod properties {
+    use super::*;
+    use crate::test_support::insert_record;
+    use proptest::prelude::*;
+
+    /// One record of a generated batch: poison, or an event the publisher answers as given.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Fate {
+        Poison,
+        Delivered,
+        Failed,
+        Rejected,
+    }
+
+    fn fate() -> impl Strategy<Value = Fate> {
+        prop_oneof![6 => Just(Fate::Delivered), 2 => Just(Fate::Failed), 1 => Just(Fate::Rejected), 1 => Just(Fate::Poison)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn the_checkpoint_is_the_first_record_not_delivered_and_everything_before_it_is_handled(
+            fates in proptest::collection::vec(fate(), 1..40),
+            queue_broken in any::<bool>(),
+        ) {
+            let records: Vec<Box<RawValue>> = fates
+                .iter()
+                .enumerate()
+                .map(|(i, fate)| insert_record(i, if *fate == Fate::Poison { serde_json::json!({"S": "x"}) } else { serde_json::json!({"N": "1"}) }))
+                .collect();
+            let answers: Vec<Fate> = fates.clone();
+            let handler = handler(
+                move |event_id| match answers[event_id.trim_start_matches("ev").parse::<usize>().expect("index")] {
+                    Fate::Failed => Delivery::Failed(throttled()),
+                    Fate::Rejected => Delivery::Rejected(vec![EntryError::Rejected { sink: "SNS", code: "X".into(), message: "x".into() }]),
+                    _ => Delivery::Delivered,
+                },
+                Some(FakeDeadLetter { broken: queue_broken, ..Default::default() }),
+            );
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("runtime");
+            let response = runtime.block_on(run(&handler, &StreamEvent { records }));
+            let needs_parking = |fate: Fate| matches!(fate, Fate::Poison | Fate::Rejected);
+            let undeliverable = |fate: Fate| fate == Fate::Failed || (queue_broken && needs_parking(fate));
+            let expected = fates.iter().position(|fate| undeliverable(*fate));
+            prop_assert_eq!(checkpoint(&response), vec![expected.map(|i| format!("{:021}", i + 1))].into_iter().flatten().map(Some).collect::<Vec<_>>());
+            let parked = handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").len();
+            let parkable = fates.iter().take(expected.unwrap_or(fates.len())).filter(|fate| needs_parking(**fate)).count();
+            prop_assert_eq!(parked, if queue_broken { 0 } else { parkable });
+        }
+    }
 }

@@ -39,3 +39,24 @@ pub fn fixture_records(name: &str) -> Vec<Box<RawValue>> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("reading {path}: {error}"));
     serde_json::from_str::<crate::StreamEvent>(&text).unwrap_or_else(|error| panic!("parsing {path}: {error}")).records
 }
+
+/// An INSERT record for player `p{index}` with the given score attribute; eventID `ev{index}`, sequence number
+/// `index + 1` in 21 digits.
+pub fn insert_record(index: usize, score: serde_json::Value) -> Box<RawValue> {
+    let record = serde_json::json!({
+        "eventID": format!("ev{index}"),
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1_795_510_800,
+            "Keys": {"playerId": {"S": format!("p{index}")}, "date": {"S": "Aug 23"}},
+            "NewImage": {"playerId": {"S": format!("p{index}")}, "date": {"S": "Aug 23"}, "score": score},
+            "SequenceNumber": format!("{:021}", index + 1),
+            "SizeBytes": 60,
+            "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+    });
+    RawValue::from_string(record.to_string()).expect("JSON")
+}

@@ -169,3 +169,70 @@ fn backoff_grows_exponentially_with_full_jitter_up_to_the_cap() {
     let spread: std::collections::HashSet<Duration> = (0..50).map(|_| backoff(5)).collect();
     assert!(spread.len() > 10, "full jitter spreads retries");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    /// What the scripted sink answers for one entry on one call.
+    #[derive(Clone, Copy, Debug)]
+    enum Answer {
+        Ok,
+        Throttled,
+        Invalid,
+    }
+
+    fn answer() -> impl Strategy<Value = Answer> {
+        prop_oneof![6 => Just(Answer::Ok), 3 => Just(Answer::Throttled), 1 => Just(Answer::Invalid)]
+    }
+
+    fn run(players: &[u8], answers: Vec<Answer>) -> (Vec<Result<(), EntryError>>, Vec<Vec<String>>) {
+        let events: Vec<DomainEvent> =
+            players.iter().enumerate().map(|(i, p)| event_for_player(i, &format!("P{p}"))).collect();
+        let answers = std::sync::Arc::new(Mutex::new(answers.into_iter().cycle()));
+        let sink = ScriptedSink::new(true, move |_, _| match answers.lock().expect("lock").next() {
+            Some(Answer::Throttled) => Err(throttled()),
+            Some(Answer::Invalid) => Err(invalid()),
+            _ => Ok(()),
+        });
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().expect("runtime");
+        let outcomes = runtime.block_on(deliver(&sink, &events, &RetryBudget::new(Duration::from_secs(3))));
+        (outcomes, sink.requests())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn fifo_never_inverts_a_group_and_holds_back_behind_an_undelivered_entry(
+            players in proptest::collection::vec(0u8..4, 1..40),
+            answers in proptest::collection::vec(answer(), 1..60),
+        ) {
+            let (outcomes, requests) = run(&players, answers);
+            prop_assert_eq!(outcomes.len(), players.len());
+            let player_of = |id: &str| players[id.trim_start_matches("ev").parse::<usize>().expect("index")];
+            let mut sent_order: HashMap<u8, usize> = HashMap::new();
+            for request in &requests {
+                let groups: std::collections::HashSet<u8> = request.iter().map(|id| player_of(id)).collect();
+                prop_assert_eq!(groups.len(), request.len(), "one entry per group per request: {:?}", request);
+                for id in request {
+                    let index: usize = id.trim_start_matches("ev").parse().expect("index");
+                    let last = sent_order.entry(player_of(id)).or_insert(index);
+                    prop_assert!(index >= *last, "group order inverted: {} after {}", index, last);
+                    *last = index;
+                }
+            }
+            // Behind an entry still undelivered at the end, nothing of its group was delivered.
+            for (i, outcome) in outcomes.iter().enumerate() {
+                if matches!(outcome, Err(EntryError::Failed { .. }) | Err(EntryError::OutOfTime { .. }) | Err(EntryError::HeldBack { .. })) {
+                    for (j, later) in outcomes.iter().enumerate().skip(i + 1) {
+                        if players[j] == players[i] {
+                            prop_assert!(later.is_err(), "event {} delivered behind undelivered {}", j, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
