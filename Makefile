@@ -66,3 +66,12 @@ demo-dry-run: local-driver
 .PHONY: replay
 replay: venv
 	SCORE_FANOUT_REPLAY_RECORDS=$${SCORE_FANOUT_REPLAY_RECORDS:-10000} cargo test --all-features --locked --test replay -- --nocapture
+
+# Fuzzing the handler on whole raw Lambda events (nightly toolchain, cargo-fuzz installed on first use).
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz:
+	cargo +nightly fuzz --help >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	mkdir -p fuzz/corpus/handle_event
+	cargo +nightly fuzz run handle_event fuzz/corpus/handle_event fuzz/seeds -- \
+		-max_total_time=$(FUZZ_SECONDS) -dict=fuzz/json.dict -max_len=65536 -print_final_stats=1
