@@ -6,7 +6,7 @@ mod common;
 use score_fanout::local::demo::{config_for, write_demo_steps};
 use score_fanout::local::inbox::{drain, Received};
 use score_fanout::local::provision::{provision, Stack};
-use score_fanout::local::stream::{drive, StartingPosition};
+use score_fanout::local::stream::{drive, Source, StartingPosition};
 use score_fanout::local::table::{n, s, GameTable};
 use score_fanout::local::{Mapping, Report};
 use std::collections::{BTreeMap, HashSet};
@@ -31,9 +31,15 @@ impl Fixture {
     async fn run_function(&self, dry_run: bool) -> Report {
         let handler = score_fanout::aws::handler(&config_for(&self.stack, dry_run), &self.sdk);
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
-        drive(&streams, &self.stack.stream_arn, &handler, MAPPING, StartingPosition::TrimHorizon, false)
-            .await
-            .expect("reading the stream")
+        let source = Source {
+            streams: &streams,
+            stream_arn: &self.stack.stream_arn,
+            mapping: MAPPING,
+            start: StartingPosition::TrimHorizon,
+            follow: false,
+            on_failure: None,
+        };
+        drive(&source, &handler).await.expect("reading the stream")
     }
 
     async fn received(&self, queue_url: &str) -> Vec<Received> {

@@ -3,7 +3,8 @@
 //! comes from the same environment variables as in Lambda (see the README).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use score_fanout::local::stream::{drive, StartingPosition};
+use score_fanout::local::on_failure::OnFailureQueue;
+use score_fanout::local::stream::{drive, Source, StartingPosition};
 use score_fanout::local::{demo, feed, provision::provision, Mapping, Report};
 use score_fanout::{aws, logging, Config, StreamEvent};
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
         /// Keep polling for new records instead of stopping when the stream is drained.
         #[arg(long)]
         follow: bool,
+        /// SQS queue URL to record skipped ranges in, as the mapping's on-failure destination does.
+        #[arg(long)]
+        on_failure_queue: Option<String>,
         #[command(flatten)]
         mapping: MappingArgs,
     },
@@ -118,7 +122,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             }
             Ok(report)
         }
-        Command::Stream { stream_arn, table, from, follow, mapping } => {
+        Command::Stream { stream_arn, table, from, follow, on_failure_queue, mapping } => {
             let config = Config::from_env()?;
             logging::init(&config);
             let handler = aws::handler(&config, &sdk);
@@ -131,7 +135,17 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
                 From::Latest => StartingPosition::Latest,
             };
             let client = aws_sdk_dynamodbstreams::Client::new(&sdk);
-            Ok(drive(&client, &stream_arn, &handler, mapping.mapping(), start, follow).await?)
+            let on_failure =
+                on_failure_queue.map(|queue_url| OnFailureQueue { sqs: aws_sdk_sqs::Client::new(&sdk), queue_url });
+            let source = Source {
+                streams: &client,
+                stream_arn: &stream_arn,
+                mapping: mapping.mapping(),
+                start,
+                follow,
+                on_failure: on_failure.as_ref(),
+            };
+            Ok(drive(&source, &handler).await?)
         }
     }
 }

@@ -2,8 +2,9 @@
 //! receiving score notifications, all on a local AWS-API server.
 
 use super::inbox::{drain, InboxError, Received};
+use super::on_failure::OnFailureQueue;
 use super::provision::{provision, ProvisionError, Stack};
-use super::stream::{drive, StartingPosition, StreamError};
+use super::stream::{drive, Source, StartingPosition, StreamError};
 use super::table::{n, s, GameTable, WriteError};
 use super::Mapping;
 use crate::config::{Config, Topic, DEFAULT_EVENT_SOURCE};
@@ -61,7 +62,17 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
     let handler = crate::aws::handler(&config_for(&stack, false), sdk);
     let mapping = Mapping { batch_size: 100, max_retries: 3, timeout: Duration::from_secs(60) };
     let client = aws_sdk_dynamodbstreams::Client::new(sdk);
-    let report = drive(&client, &stack.stream_arn, &handler, mapping, StartingPosition::TrimHorizon, false).await?;
+    let on_failure =
+        OnFailureQueue { sqs: aws_sdk_sqs::Client::new(sdk), queue_url: stack.queues.stream_failure.clone() };
+    let source = Source {
+        streams: &client,
+        stream_arn: &stack.stream_arn,
+        mapping,
+        start: StartingPosition::TrimHorizon,
+        follow: false,
+        on_failure: Some(&on_failure),
+    };
+    let report = drive(&source, &handler).await?;
     let records: usize = report.invocations.iter().map(|i| i.records).sum();
     println!("\n== 4. What the subscribers received");
     let sqs = aws_sdk_sqs::Client::new(sdk);

@@ -7,7 +7,11 @@ pub mod demo;
 #[cfg(feature = "local")]
 pub mod inbox;
 #[cfg(feature = "local")]
+pub mod on_failure;
+#[cfg(feature = "local")]
 pub mod provision;
+#[cfg(feature = "local")]
+pub mod redrive;
 #[cfg(feature = "local")]
 pub mod stream;
 #[cfg(feature = "local")]
@@ -49,6 +53,9 @@ pub struct Skipped {
     pub first_sequence_number: Option<String>,
     pub last_sequence_number: Option<String>,
     pub records: usize,
+    /// Where the range is in the records fed: `from..to`.
+    pub from: usize,
+    pub to: usize,
 }
 
 /// Everything that happened while feeding a list of records to the handler.
@@ -111,6 +118,8 @@ pub async fn feed<P: Publish, D: DeadLetter>(
                     first_sequence_number: sequence_number_of(&records[from]),
                     last_sequence_number: sequence_number_of(&records[end - 1]),
                     records: end - from,
+                    from,
+                    to: end,
                 });
                 start = end;
                 retries = 0;

@@ -1,6 +1,7 @@
 //! Reading a table's stream through the DynamoDB Streams API the way Lambda's event source mapping does, and
 //! turning each record into exactly the JSON Lambda delivers.
 
+use super::on_failure::{OnFailureQueue, OnFailureRecord, StreamBatchInfo};
 use super::{feed, Mapping, Report};
 use crate::aws::error_detail;
 use crate::dead_letter::DeadLetter;
@@ -32,18 +33,28 @@ pub enum StartingPosition {
     Latest,
 }
 
-/// Runs `handler` over every shard of `stream_arn` from `start`, in batches of `mapping.batch_size`. Returns when
-/// a GetRecords call finds nothing new, or, with `follow`, keeps polling until the process is stopped.
+/// How to read a stream, like an event source mapping's settings.
+pub struct Source<'a> {
+    pub streams: &'a Client,
+    pub stream_arn: &'a str,
+    pub mapping: Mapping,
+    pub start: StartingPosition,
+    /// Keep polling for new records instead of returning once the stream is drained.
+    pub follow: bool,
+    /// Where skipped ranges are recorded (the template's `StreamFailureQueue`).
+    pub on_failure: Option<&'a OnFailureQueue>,
+}
+
+/// Runs `handler` over every shard of the stream from `source.start`, in batches of `mapping.batch_size`. Returns
+/// when a GetRecords call finds nothing new, or, with `follow`, keeps polling until the process is stopped.
 pub async fn drive<P: Publish, D: DeadLetter>(
-    client: &Client,
-    stream_arn: &str,
+    source: &Source<'_>,
     handler: &Handler<P, D>,
-    mapping: Mapping,
-    start: StartingPosition,
-    follow: bool,
 ) -> Result<Report, StreamError> {
+    let stream_arn = source.stream_arn;
     let fail =
         |operation: &'static str, detail: String| StreamError { stream_arn: stream_arn.to_owned(), operation, detail };
+    let client = source.streams;
     let description = client
         .describe_stream()
         .stream_arn(stream_arn)
@@ -54,7 +65,7 @@ pub async fn drive<P: Publish, D: DeadLetter>(
         .stream_description()
         .map(|d| d.shards().iter().filter_map(|s| s.shard_id().map(str::to_owned)).collect())
         .unwrap_or_default();
-    let iterator_type = match start {
+    let iterator_type = match source.start {
         StartingPosition::TrimHorizon => ShardIteratorType::TrimHorizon,
         StartingPosition::Latest => ShardIteratorType::Latest,
     };
@@ -67,7 +78,7 @@ pub async fn drive<P: Publish, D: DeadLetter>(
             .shard_iterator_type(iterator_type.clone());
         let mut iterator = request.send().await.map_err(|e| fail("GetShardIterator", error_detail(&e)))?.shard_iterator;
         while let Some(current) = iterator {
-            let limit = mapping.batch_size.clamp(1, MAX_GET_RECORDS) as i32;
+            let limit = source.mapping.batch_size.clamp(1, MAX_GET_RECORDS) as i32;
             let page = client
                 .get_records()
                 .shard_iterator(current)
@@ -77,17 +88,64 @@ pub async fn drive<P: Publish, D: DeadLetter>(
                 .map_err(|e| fail("GetRecords", error_detail(&e)))?;
             iterator = page.next_shard_iterator;
             if page.records.as_ref().is_none_or(Vec::is_empty) {
-                if !follow {
+                if !source.follow {
                     break;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
-            let records = page.records.unwrap_or_default().iter().map(|r| to_raw(r, stream_arn)).collect();
-            report.extend(feed(handler, records, mapping).await);
+            let records: Vec<Box<RawValue>> =
+                page.records.unwrap_or_default().iter().map(|r| to_raw(r, stream_arn)).collect();
+            let fed = feed(handler, records.clone(), source.mapping).await;
+            record_skipped(source, &shard, &records, &fed).await?;
+            report.extend(fed);
         }
     }
     Ok(report)
+}
+
+/// Writes an on-failure record for every range the mapping skipped.
+async fn record_skipped(
+    source: &Source<'_>,
+    shard: &str,
+    records: &[Box<RawValue>],
+    fed: &Report,
+) -> Result<(), StreamError> {
+    let Some(queue) = source.on_failure else { return Ok(()) };
+    for skipped in &fed.skipped {
+        let arrival = |index: usize| arrival_of(&records[index]);
+        let batch = StreamBatchInfo {
+            shard_id: shard.to_owned(),
+            start_sequence_number: skipped.first_sequence_number.clone().unwrap_or_default(),
+            end_sequence_number: skipped.last_sequence_number.clone().unwrap_or_default(),
+            approximate_arrival_of_first_record: arrival(skipped.from),
+            approximate_arrival_of_last_record: arrival(skipped.to - 1),
+            batch_size: skipped.records,
+            stream_arn: source.stream_arn.to_owned(),
+        };
+        let invocations = source.mapping.max_retries as usize + 1;
+        let record = OnFailureRecord::retries_exhausted(
+            batch,
+            invocations,
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        queue.send(&record).await.map_err(|e| StreamError {
+            stream_arn: source.stream_arn.to_owned(),
+            operation: "SendMessage (on-failure destination)",
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+/// A record's ApproximateCreationDateTime as RFC 3339, or "" when it has none.
+fn arrival_of(record: &RawValue) -> String {
+    let value: Value = serde_json::from_str(record.get()).unwrap_or(Value::Null);
+    value["dynamodb"]["ApproximateCreationDateTime"]
+        .as_f64()
+        .and_then(|seconds| chrono::DateTime::from_timestamp(seconds as i64, 0))
+        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 fn to_raw(record: &Record, stream_arn: &str) -> Box<RawValue> {

@@ -1,0 +1,268 @@
+//! Operations: replaying what the event source mapping skipped (from its on-failure records, re-reading exactly
+//! those ranges from the stream) and what the function parked (the dead-letter queue), through the same handler.
+//! A message is deleted only once everything it stands for is delivered, so a second run changes nothing.
+
+use super::on_failure::{compare_sequence_numbers, OnFailureRecord, StreamBatchInfo};
+use super::stream::lambda_record;
+use super::{feed, Mapping};
+use crate::aws::error_detail;
+use crate::dead_letter::DeadLetter;
+use crate::decode::decode;
+use crate::handler::{Handler, StreamEvent};
+use crate::publish::{Publish, RetryBudget};
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use indicatif::ProgressBar;
+use serde_json::value::RawValue;
+use std::cmp::Ordering;
+
+/// How long received messages stay hidden from other readers while a redrive works on them.
+const VISIBILITY_SECONDS: i32 = 900;
+
+/// Why a redrive could not run at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} on {queue_url}: {detail}")]
+pub struct RedriveError {
+    operation: &'static str,
+    queue_url: String,
+    detail: String,
+}
+
+/// What became of one queue message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered: the message was deleted.
+    Redriven { records: usize, events: usize },
+    /// `--dry-run`: what a real run would send.
+    WouldRedrive { records: usize, events: usize },
+    /// Left in the queue, with the reason.
+    Kept(String),
+}
+
+/// One message and what became of it.
+#[derive(Clone, Debug)]
+pub struct Line {
+    /// The range (stream redrive) or the record's sequence number (poison redrive).
+    pub subject: String,
+    pub outcome: Outcome,
+}
+
+/// A queue the redrive reads, deleting only what it finished.
+pub struct Queue<'a> {
+    pub sqs: &'a aws_sdk_sqs::Client,
+    pub url: &'a str,
+}
+
+struct Message {
+    receipt: String,
+    body: String,
+}
+
+impl Queue<'_> {
+    fn fail(&self, operation: &'static str, detail: String) -> RedriveError {
+        RedriveError { operation, queue_url: self.url.to_owned(), detail }
+    }
+
+    /// Every message now in the queue, hidden from other readers while the redrive runs.
+    async fn receive_all(&self) -> Result<Vec<Message>, RedriveError> {
+        let mut messages = Vec::new();
+        loop {
+            let request = self.sqs.receive_message().queue_url(self.url).max_number_of_messages(10);
+            let page = request.visibility_timeout(VISIBILITY_SECONDS).send().await;
+            let page = page.map_err(|e| self.fail("ReceiveMessage", error_detail(&e)))?.messages.unwrap_or_default();
+            if page.is_empty() {
+                return Ok(messages);
+            }
+            messages.extend(
+                page.into_iter()
+                    .filter_map(|m| Some(Message { receipt: m.receipt_handle?, body: m.body.unwrap_or_default() })),
+            );
+        }
+    }
+
+    /// Deletes a finished message, or makes a kept one visible again.
+    async fn settle(&self, message: &Message, finished: bool) -> Result<(), RedriveError> {
+        if finished {
+            let request = self.sqs.delete_message().queue_url(self.url).receipt_handle(&message.receipt);
+            request.send().await.map(|_| ()).map_err(|e| self.fail("DeleteMessage", error_detail(&e)))
+        } else {
+            let request = self.sqs.change_message_visibility().queue_url(self.url).receipt_handle(&message.receipt);
+            let request = request.visibility_timeout(0).send().await;
+            request.map(|_| ()).map_err(|e| self.fail("ChangeMessageVisibility", error_detail(&e)))
+        }
+    }
+}
+
+/// Replays every range recorded in the on-failure queue from the stream through `handler`.
+pub async fn redrive_stream<P: Publish, D: DeadLetter>(
+    queue: &Queue<'_>,
+    streams: &aws_sdk_dynamodbstreams::Client,
+    handler: &Handler<P, D>,
+    mapping: Mapping,
+    dry_run: bool,
+) -> Result<Vec<Line>, RedriveError> {
+    let messages = queue.receive_all().await?;
+    let progress = ProgressBar::new(messages.len() as u64);
+    let mut lines = Vec::with_capacity(messages.len());
+    for message in &messages {
+        let line = match serde_json::from_str::<OnFailureRecord>(&message.body) {
+            Err(error) => {
+                Line { subject: "?".into(), outcome: Outcome::Kept(format!("not an on-failure record: {error}")) }
+            }
+            Ok(record) => redrive_range(&record.batch, streams, handler, mapping, dry_run).await,
+        };
+        queue.settle(message, matches!(line.outcome, Outcome::Redriven { .. })).await?;
+        lines.push(line);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(lines)
+}
+
+async fn redrive_range<P: Publish, D: DeadLetter>(
+    batch: &StreamBatchInfo,
+    streams: &aws_sdk_dynamodbstreams::Client,
+    handler: &Handler<P, D>,
+    mapping: Mapping,
+    dry_run: bool,
+) -> Line {
+    let subject = format!("{} {}..{}", batch.shard_id, batch.start_sequence_number, batch.end_sequence_number);
+    let records = match read_range(streams, batch).await {
+        Ok(records) => records,
+        Err(reason) => return Line { subject, outcome: Outcome::Kept(reason) },
+    };
+    let events = records.iter().filter(|r| decode(r).ok().and_then(|d| d.event).is_some()).count();
+    if dry_run {
+        return Line { subject, outcome: Outcome::WouldRedrive { records: records.len(), events } };
+    }
+    let count = records.len();
+    let report = feed(handler, records, mapping).await;
+    let outcome = match report.skipped.first() {
+        None => Outcome::Redriven { records: count, events },
+        Some(skipped) => Outcome::Kept(format!(
+            "still failing from {}: {} record(s) not delivered (see the log)",
+            skipped.first_sequence_number.as_deref().unwrap_or("?"),
+            skipped.records
+        )),
+    };
+    Line { subject, outcome }
+}
+
+/// Exactly the records of the range, as Lambda delivers them, or why they can no longer be read.
+async fn read_range(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    batch: &StreamBatchInfo,
+) -> Result<Vec<Box<RawValue>>, String> {
+    let iterator = streams
+        .get_shard_iterator()
+        .stream_arn(&batch.stream_arn)
+        .shard_id(&batch.shard_id)
+        .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+        .sequence_number(&batch.start_sequence_number)
+        .send()
+        .await;
+    let mut iterator = match iterator {
+        Ok(output) => output.shard_iterator,
+        Err(error) => {
+            let gone = error
+                .as_service_error()
+                .is_some_and(|e| e.is_trimmed_data_access_exception() || e.is_resource_not_found_exception());
+            let why = if gone {
+                "the range has left the stream (it keeps records 24 hours)"
+            } else {
+                "cannot read the stream"
+            };
+            return Err(format!("{why}: {}", error_detail(&error)));
+        }
+    };
+    let mut records = Vec::new();
+    let mut empty_pages = 0;
+    while let Some(current) = iterator.take() {
+        let page = streams.get_records().shard_iterator(current).limit(1000).send().await;
+        let page = page.map_err(|e| format!("cannot read the stream: {}", error_detail(&e)))?;
+        let stream_records = page.records.unwrap_or_default();
+        empty_pages = if stream_records.is_empty() { empty_pages + 1 } else { 0 };
+        for record in &stream_records {
+            let sequence_number = record.dynamodb().and_then(|d| d.sequence_number()).unwrap_or_default();
+            if compare_sequence_numbers(sequence_number, &batch.end_sequence_number) == Ordering::Greater {
+                return first_checked(records, batch);
+            }
+            let json = lambda_record(record, &batch.stream_arn).to_string();
+            records.extend(RawValue::from_string(json).ok());
+        }
+        // An open shard answers empty pages at its end; three in a row mean the range is all there is.
+        if empty_pages < 3 {
+            iterator = page.next_shard_iterator;
+        }
+    }
+    first_checked(records, batch)
+}
+
+fn first_checked(records: Vec<Box<RawValue>>, batch: &StreamBatchInfo) -> Result<Vec<Box<RawValue>>, String> {
+    let first = records.first().and_then(|r| crate::decode::sequence_number_of(r));
+    if first.as_deref() == Some(batch.start_sequence_number.as_str()) {
+        Ok(records)
+    } else {
+        Err(format!("record {} is no longer in the stream: the range has left it", batch.start_sequence_number))
+    }
+}
+
+/// Re-drives parked poison through `handler`, which must have no dead-letter queue of its own (what still fails
+/// stays where it is instead of being parked twice).
+pub async fn redrive_poison<P: Publish, D: DeadLetter>(
+    queue: &Queue<'_>,
+    handler: &Handler<P, D>,
+    timeout: std::time::Duration,
+    dry_run: bool,
+) -> Result<Vec<Line>, RedriveError> {
+    let messages = queue.receive_all().await?;
+    let progress = ProgressBar::new(messages.len() as u64);
+    let mut lines = Vec::with_capacity(messages.len());
+    for message in &messages {
+        let line = redrive_one(&message.body, handler, timeout, dry_run).await;
+        queue.settle(message, matches!(line.outcome, Outcome::Redriven { .. })).await?;
+        lines.push(line);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    Ok(lines)
+}
+
+#[derive(serde::Deserialize)]
+struct Parked {
+    record: Box<RawValue>,
+    #[serde(default)]
+    truncated: bool,
+}
+
+async fn redrive_one<P: Publish, D: DeadLetter>(
+    body: &str,
+    handler: &Handler<P, D>,
+    timeout: std::time::Duration,
+    dry_run: bool,
+) -> Line {
+    let parked: Parked = match serde_json::from_str(body) {
+        Ok(parked) => parked,
+        Err(error) => {
+            return Line { subject: "?".into(), outcome: Outcome::Kept(format!("not a dead-letter message: {error}")) }
+        }
+    };
+    let subject = crate::decode::sequence_number_of(&parked.record).unwrap_or_else(|| "(no SequenceNumber)".into());
+    if parked.truncated {
+        let why = "truncated (images left out): replay the record from the stream within 24 hours instead";
+        return Line { subject, outcome: Outcome::Kept(why.into()) };
+    }
+    let events = match decode(&parked.record) {
+        Ok(decoded) => usize::from(decoded.event.is_some()),
+        Err(error) => return Line { subject, outcome: Outcome::Kept(format!("still poison: {error}")) },
+    };
+    if dry_run {
+        return Line { subject, outcome: Outcome::WouldRedrive { records: 1, events } };
+    }
+    let response = handler.handle(&StreamEvent { records: vec![parked.record] }, &RetryBudget::new(timeout)).await;
+    let outcome = if response.batch_item_failures.is_empty() {
+        Outcome::Redriven { records: 1, events }
+    } else {
+        Outcome::Kept("not delivered to every sink (see the log)".into())
+    };
+    Line { subject, outcome }
+}
