@@ -52,8 +52,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Whatever still fails stays in the queue it came from: never park it a second time.
-    config.dead_letter_queue_url = None;
+    // Replayed ranges are handled exactly as the function would, poison parked included; re-driven poison that
+    // still fails stays in the queue it came from instead of being parked a second time.
+    if matches!(cli.command, Command::Poison { .. }) {
+        config.dead_letter_queue_url = None;
+    }
     logging::init(&config);
     let sdk = aws::sdk_config().await;
     let handler = aws::handler(&config, &sdk);
