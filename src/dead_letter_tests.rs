@@ -59,3 +59,17 @@ fn cutting_never_splits_a_character() {
     assert_eq!(cut("ééé", 3), "é");
     assert_eq!(cut("abc", 10), "abc");
 }
+
+#[test]
+fn a_record_with_a_number_beyond_f64_is_kept_as_received_and_still_truncates_safely() {
+    let raw = RawValue::from_string(format!(
+        r#"{{"dynamodb":{{"SizeBytes":1e999,"NewImage":{{"bio":{{"S":"{}"}}}}}}}}"#,
+        "z".repeat(300 * 1024)
+    ))
+    .expect("valid JSON syntax");
+    let body = message(&raw, None, "bad record");
+    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    assert!(serde_json::from_str::<Box<RawValue>>(&body).is_ok(), "the message is JSON");
+    let small = RawValue::from_string(r#"{"dynamodb":{"SizeBytes":1e999}}"#.into()).expect("JSON");
+    assert!(message(&small, None, "bad").contains("1e999"), "byte for byte");
+}
