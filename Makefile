@@ -43,10 +43,24 @@ clippy:
 unit-test: venv
 	cargo test --all-targets --all-features --locked
 
-.PHONY: test
-test: venv fmt-check clippy unit-test
+# The template: cfn-lint with the serverless rules (the template first), sam's own lint, and its wiring test.
+.PHONY: lint-template
+lint-template: venv
+	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
+	$(VENV)/bin/sam validate --lint
+	$(VENV)/bin/python -m pytest -q tests/template_test.py
 
-LOCAL_DRIVER := target/debug/score-fanout-local
+.PHONY: test
+test: venv fmt-check clippy unit-test lint-template
+
+# sam build of the arm64 bootstrap (cargo lambda + zig from .venv), checked to be an aarch64 ELF.
+.PHONY: sam-build
+sam-build: venv
+	rustup target add aarch64-unknown-linux-gnu
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 $(VENV)/bin/sam build
+	$(VENV)/bin/python scripts/check-elf .aws-sam/build/ScoreFanoutFunction/bootstrap aarch64
+
+LOCAL_DRIVER := $(or $(CARGO_TARGET_DIR),target)/debug/score-fanout-local
 
 .PHONY: local-driver
 local-driver:
