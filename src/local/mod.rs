@@ -16,6 +16,8 @@ pub mod redrive;
 pub mod stream;
 #[cfg(feature = "local")]
 pub mod table;
+#[cfg(feature = "local")]
+mod work_queue;
 
 use crate::dead_letter::DeadLetter;
 use crate::decode::sequence_number_of;

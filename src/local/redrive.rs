@@ -4,6 +4,7 @@
 
 use super::on_failure::{compare_sequence_numbers, OnFailureRecord, StreamBatchInfo};
 use super::stream::lambda_record;
+pub use super::work_queue::{Queue, RedriveError};
 use super::{feed, Mapping};
 use crate::aws::error_detail;
 use crate::dead_letter::DeadLetter;
@@ -14,18 +15,6 @@ use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use indicatif::ProgressBar;
 use serde_json::value::RawValue;
 use std::cmp::Ordering;
-
-/// How long received messages stay hidden from other readers while a redrive works on them.
-const VISIBILITY_SECONDS: i32 = 900;
-
-/// Why a redrive could not run at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{operation} on {queue_url}: {detail}")]
-pub struct RedriveError {
-    operation: &'static str,
-    queue_url: String,
-    detail: String,
-}
 
 /// What became of one queue message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,52 +33,6 @@ pub struct Line {
     /// The range (stream redrive) or the record's sequence number (poison redrive).
     pub subject: String,
     pub outcome: Outcome,
-}
-
-/// A queue the redrive reads, deleting only what it finished.
-pub struct Queue<'a> {
-    pub sqs: &'a aws_sdk_sqs::Client,
-    pub url: &'a str,
-}
-
-struct Message {
-    receipt: String,
-    body: String,
-}
-
-impl Queue<'_> {
-    fn fail(&self, operation: &'static str, detail: String) -> RedriveError {
-        RedriveError { operation, queue_url: self.url.to_owned(), detail }
-    }
-
-    /// Every message now in the queue, hidden from other readers while the redrive runs.
-    async fn receive_all(&self) -> Result<Vec<Message>, RedriveError> {
-        let mut messages = Vec::new();
-        loop {
-            let request = self.sqs.receive_message().queue_url(self.url).max_number_of_messages(10);
-            let page = request.visibility_timeout(VISIBILITY_SECONDS).send().await;
-            let page = page.map_err(|e| self.fail("ReceiveMessage", error_detail(&e)))?.messages.unwrap_or_default();
-            if page.is_empty() {
-                return Ok(messages);
-            }
-            messages.extend(
-                page.into_iter()
-                    .filter_map(|m| Some(Message { receipt: m.receipt_handle?, body: m.body.unwrap_or_default() })),
-            );
-        }
-    }
-
-    /// Deletes a finished message, or makes a kept one visible again.
-    async fn settle(&self, message: &Message, finished: bool) -> Result<(), RedriveError> {
-        if finished {
-            let request = self.sqs.delete_message().queue_url(self.url).receipt_handle(&message.receipt);
-            request.send().await.map(|_| ()).map_err(|e| self.fail("DeleteMessage", error_detail(&e)))
-        } else {
-            let request = self.sqs.change_message_visibility().queue_url(self.url).receipt_handle(&message.receipt);
-            let request = request.visibility_timeout(0).send().await;
-            request.map(|_| ()).map_err(|e| self.fail("ChangeMessageVisibility", error_detail(&e)))
-        }
-    }
 }
 
 /// Replays every range recorded in the on-failure queue from the stream through `handler`.
