@@ -3,6 +3,7 @@
 //! comes from the same environment variables as in Lambda (see the README).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use score_fanout::local::inbox::drain;
 use score_fanout::local::on_failure::OnFailureQueue;
 use score_fanout::local::stream::{drive, Source, StartingPosition};
 use score_fanout::local::{demo, feed, provision::provision, Mapping, Report};
@@ -50,6 +51,11 @@ enum Command {
     Provision,
     /// The classic demo end to end on the local AWS-API server at AWS_ENDPOINT_URL.
     Demo,
+    /// Print (and delete) every message now in a subscriber queue, one line per event.
+    Receive {
+        #[arg(long)]
+        queue_url: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +108,14 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             println!("TOPIC_ARN={}", stack.topic_arn);
             println!("DEAD_LETTER_QUEUE_URL={}", stack.queues.poison);
             println!("# table {} stream {}; source {}", stack.table, stack.stream_arn, config.event_source);
+            Ok(Report::default())
+        }
+        Command::Receive { queue_url } => {
+            let received = drain(&aws_sdk_sqs::Client::new(&sdk), &queue_url).await?;
+            println!("{queue_url}: {} message(s)", received.len());
+            for message in &received {
+                println!("  {}", demo::describe(message));
+            }
             Ok(Report::default())
         }
         Command::Demo => {
