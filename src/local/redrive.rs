@@ -12,7 +12,6 @@ use crate::decode::decode;
 use crate::handler::{Handler, StreamEvent};
 use crate::publish::{Publish, RetryBudget};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use indicatif::ProgressBar;
 use serde_json::value::RawValue;
 use std::cmp::Ordering;
 
@@ -43,22 +42,14 @@ pub async fn redrive_stream<P: Publish, D: DeadLetter>(
     mapping: Mapping,
     dry_run: bool,
 ) -> Result<Vec<Line>, RedriveError> {
-    let messages = queue.receive_all().await?;
-    let progress = ProgressBar::new(messages.len() as u64);
-    let mut lines = Vec::with_capacity(messages.len());
-    for message in &messages {
-        let line = match serde_json::from_str::<OnFailureRecord>(&message.body) {
+    queue
+        .work_through(async |body| match serde_json::from_str::<OnFailureRecord>(body) {
             Err(error) => {
                 Line { subject: "?".into(), outcome: Outcome::Kept(format!("not an on-failure record: {error}")) }
             }
             Ok(record) => redrive_range(&record.batch, streams, handler, mapping, dry_run).await,
-        };
-        queue.settle(message, matches!(line.outcome, Outcome::Redriven { .. })).await?;
-        lines.push(line);
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    Ok(lines)
+        })
+        .await
 }
 
 async fn redrive_range<P: Publish, D: DeadLetter>(
@@ -157,17 +148,7 @@ pub async fn redrive_poison<P: Publish, D: DeadLetter>(
     timeout: std::time::Duration,
     dry_run: bool,
 ) -> Result<Vec<Line>, RedriveError> {
-    let messages = queue.receive_all().await?;
-    let progress = ProgressBar::new(messages.len() as u64);
-    let mut lines = Vec::with_capacity(messages.len());
-    for message in &messages {
-        let line = redrive_one(&message.body, handler, timeout, dry_run).await;
-        queue.settle(message, matches!(line.outcome, Outcome::Redriven { .. })).await?;
-        lines.push(line);
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    Ok(lines)
+    queue.work_through(async |body| redrive_one(body, handler, timeout, dry_run).await).await
 }
 
 #[derive(serde::Deserialize)]

@@ -1,7 +1,9 @@
 //! A queue a redrive works through: every message received up front and hidden from other readers; a finished one
 //! deleted, a kept one made visible again at once.
 
+use super::redrive::{Line, Outcome};
 use crate::aws::error_detail;
+use indicatif::ProgressBar;
 
 /// How long received messages stay hidden from other readers while a redrive works on them.
 const VISIBILITY_SECONDS: i32 = 900;
@@ -21,9 +23,9 @@ pub struct Queue<'a> {
     pub url: &'a str,
 }
 
-pub(super) struct Message {
+struct Message {
     receipt: String,
-    pub(super) body: String,
+    body: String,
 }
 
 impl Queue<'_> {
@@ -31,8 +33,27 @@ impl Queue<'_> {
         RedriveError { operation, queue_url: self.url.to_owned(), detail }
     }
 
+    /// Runs `redrive` on every message's body, with a progress bar on long runs; deletes the messages it redrove
+    /// and makes the others visible again.
+    pub(super) async fn work_through(
+        &self,
+        mut redrive: impl AsyncFnMut(&str) -> Line,
+    ) -> Result<Vec<Line>, RedriveError> {
+        let messages = self.receive_all().await?;
+        let progress = ProgressBar::new(messages.len() as u64);
+        let mut lines = Vec::with_capacity(messages.len());
+        for message in &messages {
+            let line = redrive(&message.body).await;
+            self.settle(message, matches!(line.outcome, Outcome::Redriven { .. })).await?;
+            lines.push(line);
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+        Ok(lines)
+    }
+
     /// Every message now in the queue, hidden from other readers while the redrive runs.
-    pub(super) async fn receive_all(&self) -> Result<Vec<Message>, RedriveError> {
+    async fn receive_all(&self) -> Result<Vec<Message>, RedriveError> {
         let mut messages = Vec::new();
         loop {
             let request = self.sqs.receive_message().queue_url(self.url).max_number_of_messages(10);
@@ -49,7 +70,7 @@ impl Queue<'_> {
     }
 
     /// Deletes a finished message, or makes a kept one visible again.
-    pub(super) async fn settle(&self, message: &Message, finished: bool) -> Result<(), RedriveError> {
+    async fn settle(&self, message: &Message, finished: bool) -> Result<(), RedriveError> {
         if finished {
             let request = self.sqs.delete_message().queue_url(self.url).receipt_handle(&message.receipt);
             request.send().await.map(|_| ()).map_err(|e| self.fail("DeleteMessage", error_detail(&e)))
