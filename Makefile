@@ -36,12 +36,12 @@ fmt-check:
 
 .PHONY: clippy
 clippy:
-	cargo clippy --all-targets --all-features --locked -- -D warnings
+	cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 # Unit, adapter and end-to-end tests; the end-to-end ones start moto from .venv themselves.
 .PHONY: unit-test
 unit-test: venv
-	cargo test --all-targets --all-features --locked
+	cargo test --workspace --all-targets --all-features --locked
 
 # The template: cfn-lint with the serverless rules (the template first), sam's own lint, and its wiring test.
 .PHONY: lint-template

@@ -6,7 +6,8 @@ pub mod aws;
 pub mod config;
 pub mod dead_letter;
 pub mod decode;
-pub mod domain;
+/// The domain: `PlayerScore` and the published events, from the `score-fanout-events` crate consumers use too.
+pub use score_fanout_events as domain;
 pub mod handler;
 pub mod local;
 pub mod logging;

@@ -42,8 +42,18 @@ impl Fixture {
         drive(&source, &handler).await.expect("reading the stream")
     }
 
+    /// What a subscriber queue received, each message checked against the committed JSON Schemas.
     async fn received(&self, queue_url: &str) -> Vec<Received> {
-        drain(&aws_sdk_sqs::Client::new(&self.sdk), queue_url).await.expect("reading the queue")
+        let received = drain(&aws_sdk_sqs::Client::new(&self.sdk), queue_url).await.expect("reading the queue");
+        if queue_url != self.stack.queues.poison {
+            let envelope =
+                if queue_url == self.stack.queues.rule { "EventBridgeEnvelope.v1.json" } else { "SnsMessage.v1.json" };
+            for message in &received {
+                let body: serde_json::Value = serde_json::from_str(&message.body).expect("JSON body");
+                common::schemas::assert_valid(envelope, &body, message.event_type.as_deref());
+            }
+        }
+        received
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod fault_proxy;
 pub mod partial;
 pub mod records;
+pub mod schemas;
 
 use aws_config::{Region, SdkConfig};
 use std::net::{TcpListener, TcpStream};

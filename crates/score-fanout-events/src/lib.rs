@@ -1,4 +1,18 @@
-//! The game's domain: a player's score row and the events published when it changes. No AWS types here.
+//! The score events of score-fanout, for the teams that consume them: a player's score row and the events
+//! published when it changes (`PlayerAdded`, `ScoreChanged`, `PlayerRemoved`), with the EventBridge envelope they
+//! arrive in. No AWS SDK, no Lambda runtime: serde and serde_json only (schemars with the `schema` feature).
+//!
+//! ```
+//! use score_fanout_events::DomainEvent;
+//!
+//! // An SNS message with raw delivery: the body is the event, the `eventType` attribute names it.
+//! let body = r#"{"eventId":"7a2d","occurredAt":"2026-11-24T09:01:00Z","schemaVersion":"1",
+//!               "playerId":"1234","date":"Aug 23","oldScore":44,"newScore":50,"delta":6}"#;
+//! match DomainEvent::from_json("ScoreChanged", body).unwrap() {
+//!     DomainEvent::ScoreChanged(changed) => assert_eq!(changed.delta, 6),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -90,18 +104,23 @@ pub struct PlayerScore {
 }
 
 /// Fields every domain event carries.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventMeta {
     /// The stream record's `eventID`, verbatim: identical on every retry, so consumers can deduplicate.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub event_id: String,
     /// The record's ApproximateCreationDateTime, RFC 3339 in UTC.
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub occurred_at: String,
-    /// [`SCHEMA_VERSION`] when published.
+    /// The event shape's version: "1" today (see docs/events.md for the compatibility policy).
+    #[cfg_attr(feature = "schema", schemars(extend("const" = "1")))]
     pub schema_version: String,
 }
 
 /// A player row appeared (stream INSERT).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayerAdded {
@@ -109,10 +128,12 @@ pub struct PlayerAdded {
     pub meta: EventMeta,
     pub player_id: String,
     pub date: String,
+    #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub score: i64,
 }
 
 /// A player's score changed (stream MODIFY with a different score).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreChanged {
@@ -120,13 +141,17 @@ pub struct ScoreChanged {
     pub meta: EventMeta,
     pub player_id: String,
     pub date: String,
+    #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub old_score: i64,
+    #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub new_score: i64,
     /// `new_score - old_score`.
+    #[cfg_attr(feature = "schema", schemars(range(min = -9007199254740990i64, max = 9007199254740990i64)))]
     pub delta: i64,
 }
 
 /// A player row went away (stream REMOVE).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayerRemoved {
@@ -134,11 +159,13 @@ pub struct PlayerRemoved {
     pub meta: EventMeta,
     pub player_id: String,
     pub date: String,
+    #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub score: i64,
     pub reason: RemovalReason,
 }
 
 /// Why a row was removed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RemovalReason {
@@ -158,6 +185,7 @@ impl fmt::Display for RemovalReason {
 }
 
 /// Every event score-fanout publishes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DomainEvent {
@@ -194,9 +222,70 @@ impl DomainEvent {
         }
     }
 
+    /// Reads an event from its JSON document and its name (SNS attribute `eventType`, EventBridge `detail-type`).
+    /// Unknown fields are ignored, as the compatibility policy asks of consumers.
+    pub fn from_json(event_type: &str, json: &str) -> Result<Self, EventError> {
+        let parsed = match event_type {
+            "PlayerAdded" => serde_json::from_str(json).map(Self::PlayerAdded),
+            "ScoreChanged" => serde_json::from_str(json).map(Self::ScoreChanged),
+            "PlayerRemoved" => serde_json::from_str(json).map(Self::PlayerRemoved),
+            other => return Err(EventError::UnknownType(other.to_owned())),
+        };
+        parsed.map_err(|source| EventError::Malformed { event_type: event_type.to_owned(), source })
+    }
+
     /// The event as the JSON document sinks carry.
     pub fn to_json(&self) -> String {
         // Serializing these plain structs cannot fail: no maps with non-string keys, no custom serializers.
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+/// The names of every event, as EventBridge `detail-type` and SNS attribute `eventType`.
+pub const EVENT_NAMES: [&str; 3] = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"];
+
+/// Why a message is not a score event.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("unknown event type {0:?} (expected PlayerAdded, ScoreChanged or PlayerRemoved)")]
+    UnknownType(String),
+    #[error("not a valid {event_type}: {source}")]
+    Malformed {
+        event_type: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A score event as an EventBridge rule target receives it (`account` is absent on some local servers).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventBridgeEnvelope<T = serde_json::Value> {
+    pub version: String,
+    pub id: String,
+    /// The event's name.
+    #[serde(rename = "detail-type")]
+    #[cfg_attr(feature = "schema", schemars(extend("enum" = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"])))]
+    pub detail_type: String,
+    /// `EVENT_SOURCE`, `game.scores` by default.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
+    pub time: String,
+    pub region: String,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// The event itself.
+    pub detail: T,
+}
+
+impl EventBridgeEnvelope {
+    /// The domain event inside the envelope.
+    pub fn event(&self) -> Result<DomainEvent, EventError> {
+        DomainEvent::from_json(&self.detail_type, &self.detail.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! The JSON Schemas in `schemas/` are generated from the Rust types: this test fails when the committed files
+//! differ from what the types say. `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test schemas` rewrites them.
+
+mod common;
+
+use schemars::{schema_for, Schema};
+use score_fanout::domain::{DomainEvent, EventBridgeEnvelope, PlayerAdded, PlayerRemoved, ScoreChanged};
+use std::path::PathBuf;
+
+fn generated() -> Vec<(&'static str, Schema)> {
+    let mut envelope = schema_for!(EventBridgeEnvelope<DomainEvent>);
+    envelope.insert("title".into(), "Score event on EventBridge (as a rule target receives it)".into());
+    let mut sns = schema_for!(DomainEvent);
+    sns.insert(
+        "title".into(),
+        "Score event on SNS (raw delivery: the message body is the event; attributes eventType and playerId)".into(),
+    );
+    vec![
+        ("PlayerAdded.v1.json", schema_for!(PlayerAdded)),
+        ("ScoreChanged.v1.json", schema_for!(ScoreChanged)),
+        ("PlayerRemoved.v1.json", schema_for!(PlayerRemoved)),
+        ("EventBridgeEnvelope.v1.json", envelope),
+        ("SnsMessage.v1.json", sns),
+    ]
+}
+
+#[test]
+fn the_committed_schemas_are_the_ones_the_types_generate() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let rewrite = std::env::var_os("SCORE_FANOUT_WRITE_SCHEMAS").is_some();
+    for (name, schema) in generated() {
+        let text = serde_json::to_string_pretty(&schema).expect("schema JSON") + "\n";
+        let path = dir.join(name);
+        if rewrite {
+            std::fs::write(&path, &text).expect("writing the schema");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "{} is stale: run SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test schemas",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn schemas_are_draft_2020_12_and_pin_the_contract() {
+    let schemas = generated();
+    for (name, schema) in &schemas {
+        assert_eq!(
+            schema.get("$schema").and_then(|v| v.as_str()),
+            Some("https://json-schema.org/draft/2020-12/schema"),
+            "{name}"
+        );
+    }
+    let changed = serde_json::to_value(&schemas[1].1).expect("JSON");
+    let properties = &changed["properties"];
+    assert_eq!(properties["oldScore"]["maximum"], 4503599627370495i64);
+    assert_eq!(properties["delta"]["minimum"], -9007199254740990i64);
+    assert_eq!(properties["schemaVersion"]["const"], "1");
+    assert_eq!(properties["occurredAt"]["format"], "date-time");
+    let required: Vec<&str> =
+        changed["required"].as_array().expect("required").iter().filter_map(|v| v.as_str()).collect();
+    for field in ["eventId", "occurredAt", "schemaVersion", "playerId", "date", "oldScore", "newScore", "delta"] {
+        assert!(required.contains(&field), "{field} is required");
+    }
+}
+
+#[test]
+fn the_schemas_accept_published_events_and_reject_broken_ones() {
+    let changed = serde_json::json!({"eventId": "7a2d", "occurredAt": "2026-11-24T09:01:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "oldScore": 44, "newScore": 50, "delta": 6});
+    assert!(common::schemas::errors("ScoreChanged.v1.json", &changed).is_empty());
+    assert!(common::schemas::errors("SnsMessage.v1.json", &changed).is_empty());
+    let mut beyond = changed.clone();
+    beyond["newScore"] = serde_json::json!(4503599627370496i64);
+    assert!(!common::schemas::errors("ScoreChanged.v1.json", &beyond).is_empty(), "scores beyond 2^52 - 1");
+    let mut versioned = changed.clone();
+    versioned["schemaVersion"] = serde_json::json!("2");
+    assert!(!common::schemas::errors("ScoreChanged.v1.json", &versioned).is_empty(), "another schema version");
+    let mut undated = changed.clone();
+    undated["occurredAt"] = serde_json::json!("yesterday");
+    assert!(!common::schemas::errors("ScoreChanged.v1.json", &undated).is_empty(), "occurredAt is a date-time");
+    let removed = serde_json::json!({"eventId": "e", "occurredAt": "2026-11-24T09:01:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "score": 50, "reason": "vanished"});
+    assert!(!common::schemas::errors("PlayerRemoved.v1.json", &removed).is_empty(), "reason is deleted or expired");
+}
