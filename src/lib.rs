@@ -11,6 +11,7 @@ pub use score_fanout_events as domain;
 pub mod handler;
 pub mod local;
 pub mod logging;
+pub mod metrics;
 pub mod publish;
 #[cfg(test)]
 mod test_support;

@@ -33,6 +33,8 @@ pub enum Change {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decoded {
     pub sequence_number: String,
+    /// The record's ApproximateCreationDateTime.
+    pub created: DateTime<Utc>,
     pub change: Change,
     pub event: Option<DomainEvent>,
 }
@@ -53,7 +55,8 @@ pub fn decode(raw: &RawValue) -> Result<Decoded, DecodeError> {
     let change = classify(&record, &name)?;
     let meta = event_meta(&record, &name)?;
     let event = to_event(&change, meta);
-    Ok(Decoded { sequence_number, change, event })
+    let created = with_fraction_fixed(record.change.approximate_creation_date_time);
+    Ok(Decoded { sequence_number, created, change, event })
 }
 
 /// Best-effort sequence number of a record, even one that does not parse as a stream record.

@@ -72,7 +72,7 @@ async fn failed_entry_count_resends_only_the_failed_entries() {
             vec![result_ok(), result_error("ThrottlingException"), result_ok(), result_error("InternalFailure")];
         MockResponse::Output(PutEventsOutput::builder().failed_entry_count(2).set_entries(Some(entries)).build())
     });
-    let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(*requests.lock().expect("lock"), vec![vec!["ev0", "ev1", "ev2", "ev3"], vec!["ev1", "ev3"]]);
 }
@@ -84,7 +84,7 @@ async fn a_validation_error_code_is_poison_and_is_not_resent() {
         entries[0] = result_error("MalformedDetail");
         MockResponse::Output(PutEventsOutput::builder().failed_entry_count(1).set_entries(Some(entries)).build())
     });
-    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(matches!(&outcomes[0], Err(EntryError::Rejected { code, .. }) if code == "MalformedDetail"));
     assert!(outcomes[1].is_ok());
     assert_eq!(requests.lock().expect("lock").len(), 1);
@@ -97,7 +97,7 @@ async fn a_throttled_call_then_a_5xx_burst_then_success_delivers_everything() {
         2 | 3 => MockResponse::Http(http_response(503, "")),
         _ => MockResponse::Output(all_ok(input)),
     });
-    let outcomes = deliver(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(requests.lock().expect("lock").len(), 4);
 }
@@ -107,7 +107,7 @@ async fn a_bus_that_never_recovers_fails_every_entry_within_the_budget() {
     let (sink, requests) = sink_answering(|_, _| MockResponse::Http(http_response(500, "")));
     let start = Instant::now();
     let budget = RetryBudget::new(Duration::from_secs(5));
-    let outcomes = deliver(&sink, &events(2), &budget).await;
+    let outcomes = deliver(&sink, &events(2), &budget).await.outcomes;
     assert!(outcomes.iter().all(|o| matches!(o, Err(EntryError::Request { .. }))), "{outcomes:?}");
     assert!(Instant::now() <= budget.stop_at() && start.elapsed() <= Duration::from_secs(4));
     assert!(requests.lock().expect("lock").len() > 3);

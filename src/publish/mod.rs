@@ -7,8 +7,8 @@ pub mod sns;
 
 use crate::domain::DomainEvent;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use retry::deliver;
 pub use retry::RetryBudget;
+use retry::{deliver, Delivered};
 use std::error::Error;
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +53,17 @@ impl EntryError {
         Self::Request { sink, detail, source: Arc::new(error) }
     }
 
+    /// The sink the error comes from.
+    pub fn sink(&self) -> &'static str {
+        match self {
+            Self::Rejected { sink, .. }
+            | Self::Failed { sink, .. }
+            | Self::Request { sink, .. }
+            | Self::HeldBack { sink, .. }
+            | Self::OutOfTime { sink } => sink,
+        }
+    }
+
     /// Whether retrying can never help.
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Rejected { .. })
@@ -94,10 +105,31 @@ pub enum Delivery {
     Rejected(Vec<EntryError>),
 }
 
+/// What publishing a batch came to.
+#[derive(Clone, Debug, Default)]
+pub struct Published {
+    /// One [`Delivery`] per event, in order.
+    pub deliveries: Vec<Delivery>,
+    /// Entries sent more than once, over every sink.
+    pub resent: u64,
+    /// The sinks published to, by name.
+    pub sinks: Vec<&'static str>,
+}
+
+impl Delivery {
+    /// The errors behind a failed or rejected delivery (none when delivered).
+    pub fn errors(&self) -> &[EntryError] {
+        match self {
+            Self::Delivered => &[],
+            Self::Failed(errors) | Self::Rejected(errors) => errors,
+        }
+    }
+}
+
 /// Publishes a batch of events; the handler's seam for tests.
 pub trait Publish: Sync {
-    /// One [`Delivery`] per event, in order.
-    fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> impl Future<Output = Vec<Delivery>> + Send;
+    /// Publishes `events` to every sink, retrying failed entries within `budget`.
+    fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> impl Future<Output = Published> + Send;
 }
 
 /// The configured sinks, published to at once.
@@ -107,12 +139,16 @@ pub struct FanOut {
 }
 
 impl Publish for FanOut {
-    async fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> Vec<Delivery> {
+    async fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> Published {
         let (eventbridge, sns) = tokio::join!(
             deliver_to(self.eventbridge.as_ref(), events, budget),
             deliver_to(self.sns.as_ref(), events, budget)
         );
-        combine(events.len(), [eventbridge, sns].into_iter().flatten())
+        let delivered: Vec<(&'static str, Delivered)> = [eventbridge, sns].into_iter().flatten().collect();
+        let resent = delivered.iter().map(|(_, d)| d.resent).sum();
+        let sinks = delivered.iter().map(|(name, _)| *name).collect();
+        let deliveries = combine(events.len(), delivered.into_iter().map(|(_, d)| d.outcomes));
+        Published { deliveries, resent, sinks }
     }
 }
 
@@ -120,9 +156,9 @@ async fn deliver_to<S: Sink>(
     sink: Option<&S>,
     events: &[DomainEvent],
     budget: &RetryBudget,
-) -> Option<Vec<Result<(), EntryError>>> {
+) -> Option<(&'static str, Delivered)> {
     match sink {
-        Some(sink) => Some(deliver(sink, events, budget).await),
+        Some(sink) => Some((sink.name(), deliver(sink, events, budget).await)),
         None => None,
     }
 }

@@ -70,8 +70,18 @@ pub fn backoff(tries: u32) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
+/// What became of each entry of one sink, and how many entries had to be sent again.
+#[derive(Debug)]
+pub struct Delivered {
+    /// One outcome per event, in order.
+    pub outcomes: Vec<Result<(), EntryError>>,
+    /// Entries sent more than once (each extra send counted).
+    pub resent: u64,
+}
+
 #[derive(Default)]
 struct Attempts {
+    sends: u32,
     tries: u32,
     not_before: Option<Instant>,
     last_error: Option<EntryError>,
@@ -80,7 +90,7 @@ struct Attempts {
 /// Delivers `events` to `sink`; one outcome per event, in order. Entries go out in requests within the sink's
 /// limits, several requests at once. On a FIFO sink each message group is a lane: one entry of a group per
 /// request, the next only after the previous was delivered, so a group's order is never inverted.
-pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBudget) -> Vec<Result<(), EntryError>> {
+pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBudget) -> Delivered {
     let prepared: Vec<Prepared<S::Entry>> = events.iter().enumerate().map(|(i, e)| sink.prepare(e, i)).collect();
     let mut lanes = Lanes::new(&prepared);
     let mut attempts: Vec<Attempts> = prepared.iter().map(|_| Attempts::default()).collect();
@@ -95,6 +105,9 @@ pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBu
         let mut ready: Vec<usize> =
             lanes.heads().filter(|&i| attempts[i].not_before.is_none_or(|t| t <= now)).collect();
         ready.sort_unstable();
+        for &index in &ready {
+            attempts[index].sends += 1;
+        }
         let requests = chunks(ready.into_iter().map(|i| (i, prepared[i].size)), MAX_ENTRIES, MAX_REQUEST_BYTES);
         let mut responses = futures_util::stream::iter(requests)
             .map(|request| async {
@@ -139,8 +152,11 @@ pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBu
         }
         tokio::time::sleep_until(next).await;
     }
-    settle_leftovers(sink.name(), &prepared, lanes, attempts, &mut outcomes);
-    outcomes.into_iter().map(|o| o.unwrap_or(Err(EntryError::OutOfTime { sink: sink.name() }))).collect()
+    settle_leftovers(sink.name(), &prepared, lanes, &mut attempts, &mut outcomes);
+    let resent = attempts.iter().map(|a| u64::from(a.sends.saturating_sub(1))).sum();
+    let outcomes =
+        outcomes.into_iter().map(|o| o.unwrap_or(Err(EntryError::OutOfTime { sink: sink.name() }))).collect();
+    Delivered { outcomes, resent }
 }
 
 /// Entries waiting to be delivered: one lane per message group (FIFO) or per entry (no ordering), in event order.
@@ -190,7 +206,7 @@ fn settle_leftovers<E>(
     sink: &'static str,
     prepared: &[Prepared<E>],
     lanes: Lanes,
-    mut attempts: Vec<Attempts>,
+    attempts: &mut [Attempts],
     outcomes: &mut [Option<Result<(), EntryError>>],
 ) {
     for lane in lanes.queues {

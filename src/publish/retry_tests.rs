@@ -60,7 +60,9 @@ fn invalid() -> EntryError {
 #[tokio::test(start_paused = true)]
 async fn only_the_failed_entry_is_sent_again() {
     let sink = ScriptedSink::new(false, |call, id| if call == 1 && id == "ev1" { Err(throttled()) } else { Ok(()) });
-    let outcomes = deliver(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await;
+    let delivered = deliver(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await;
+    assert_eq!(delivered.resent, 1);
+    let outcomes = delivered.outcomes;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(sink.requests(), vec![vec!["ev0", "ev1", "ev2"], vec!["ev1"]]);
 }
@@ -68,7 +70,7 @@ async fn only_the_failed_entry_is_sent_again() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_entry_is_never_resent() {
     let sink = ScriptedSink::new(false, |_, id| if id == "ev0" { Err(invalid()) } else { Ok(()) });
-    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(matches!(outcomes[0], Err(EntryError::Rejected { .. })));
     assert!(outcomes[1].is_ok());
     assert_eq!(sink.requests().len(), 1);
@@ -87,7 +89,7 @@ async fn twenty_five_entries_go_out_as_requests_of_ten_ten_and_five() {
 async fn a_sink_that_never_recovers_is_given_up_after_ten_seconds() {
     let sink = ScriptedSink::new(false, |_, _| Err(throttled()));
     let start = Instant::now();
-    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(900))).await;
+    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(900))).await.outcomes;
     let elapsed = start.elapsed();
     assert!(outcomes.iter().all(|o| matches!(o, Err(EntryError::Failed { .. }))), "{outcomes:?}");
     assert!(elapsed <= MAX_RETRYING, "retried for {elapsed:?}");
@@ -109,7 +111,7 @@ async fn a_request_that_hangs_is_abandoned_before_the_deadline() {
     let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
     sink.hang = true;
     let start = Instant::now();
-    let outcomes = deliver(&sink, &events(1), &RetryBudget::new(Duration::from_secs(4))).await;
+    let outcomes = deliver(&sink, &events(1), &RetryBudget::new(Duration::from_secs(4))).await.outcomes;
     assert!(matches!(outcomes[0], Err(EntryError::OutOfTime { .. })));
     assert_eq!(start.elapsed(), Duration::from_millis(3500));
 }
@@ -121,7 +123,7 @@ fn fifo_events() -> Vec<DomainEvent> {
 #[tokio::test(start_paused = true)]
 async fn fifo_requests_carry_one_entry_per_group_and_keep_group_order_across_a_retry() {
     let sink = ScriptedSink::new(true, |call, id| if call == 1 && id == "ev0" { Err(throttled()) } else { Ok(()) });
-    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok));
     assert_eq!(sink.requests(), vec![vec!["ev0", "ev2"], vec!["ev0"], vec!["ev1"], vec!["ev3"]]);
 }
@@ -129,7 +131,7 @@ async fn fifo_requests_carry_one_entry_per_group_and_keep_group_order_across_a_r
 #[tokio::test(start_paused = true)]
 async fn fifo_holds_back_the_rest_of_a_group_whose_entry_keeps_failing() {
     let sink = ScriptedSink::new(true, |_, id| if id == "ev0" { Err(throttled()) } else { Ok(()) });
-    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(matches!(outcomes[0], Err(EntryError::Failed { .. })));
     assert!(matches!(outcomes[1], Err(EntryError::HeldBack { ref group, .. }) if group == "A"));
     assert!(outcomes[2].is_ok());
@@ -140,7 +142,7 @@ async fn fifo_holds_back_the_rest_of_a_group_whose_entry_keeps_failing() {
 #[tokio::test(start_paused = true)]
 async fn fifo_moves_past_a_rejected_entry() {
     let sink = ScriptedSink::new(true, |_, id| if id == "ev0" { Err(invalid()) } else { Ok(()) });
-    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(matches!(outcomes[0], Err(EntryError::Rejected { .. })));
     assert!(outcomes[1..].iter().all(Result::is_ok));
 }
@@ -198,7 +200,7 @@ mod properties {
         });
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().expect("runtime");
-        let outcomes = runtime.block_on(deliver(&sink, &events, &RetryBudget::new(Duration::from_secs(3))));
+        let outcomes = runtime.block_on(deliver(&sink, &events, &RetryBudget::new(Duration::from_secs(3)))).outcomes;
         (outcomes, sink.requests())
     }
 

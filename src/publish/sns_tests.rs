@@ -103,7 +103,7 @@ async fn failed_entries_are_resent_unless_the_sender_is_at_fault() {
             }))
         }),
     );
-    let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes[..3].iter().all(Result::is_ok), "{outcomes:?}");
     assert!(matches!(&outcomes[3], Err(EntryError::Rejected { code, .. }) if code == "InvalidParameter"));
     let ids: Vec<Vec<String>> =
@@ -123,7 +123,7 @@ async fn an_entry_missing_from_the_response_is_retried() {
             MockResponse::Output(output)
         }),
     );
-    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok));
     assert_eq!(requests.lock().expect("lock")[1], vec![("e0".to_owned(), "ev0".to_owned())]);
 }
@@ -134,7 +134,7 @@ async fn a_fifo_topic_never_sends_two_entries_of_one_player_together() {
         sink_answering(FIFO_TOPIC, Box::new(|_, input| MockResponse::Output(answer_with(input, |_| None))));
     let batch =
         vec![event_for_player(0, "A"), event_for_player(1, "A"), event_for_player(2, "B"), event_for_player(3, "A")];
-    let outcomes = deliver(&sink, &batch, &RetryBudget::new(Duration::from_secs(60))).await;
+    let outcomes = deliver(&sink, &batch, &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok));
     let event_ids: Vec<Vec<String>> =
         requests.lock().expect("lock").iter().map(|r| r.iter().map(|(_, event)| event.clone()).collect()).collect();

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::dead_letter::DeadLetterError;
-use crate::publish::EntryError;
+use crate::publish::{EntryError, Published};
 use crate::test_support::fixture_records;
 use std::future::Future;
 use std::sync::Mutex;
@@ -15,11 +15,11 @@ struct FakePublisher {
 }
 
 impl Publish for FakePublisher {
-    fn publish(&self, events: &[DomainEvent], _budget: &RetryBudget) -> impl Future<Output = Vec<Delivery>> + Send {
+    fn publish(&self, events: &[DomainEvent], _budget: &RetryBudget) -> impl Future<Output = Published> + Send {
         let mut published = self.published.lock().expect("lock");
         published.extend(events.iter().map(|event| event.meta().event_id.clone()));
         let deliveries: Vec<Delivery> = events.iter().map(|event| (self.answer)(&event.meta().event_id)).collect();
-        async move { deliveries }
+        async move { Published { deliveries, resent: 0, sinks: vec!["SNS"] } }
     }
 }
 
@@ -254,4 +254,41 @@ mod properties {
             prop_assert_eq!(parked, if queue_broken { 0 } else { parkable });
         }
     }
+}
+
+#[tokio::test]
+async fn each_invocation_writes_its_metric_documents() {
+    let documents = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = documents.clone();
+    let handler = handler(
+        |id| if id == "a0000000000000000000000000000005" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
+        Some(FakeDeadLetter::default()),
+    )
+    .with_metrics(Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())));
+    run(&handler, &batch()).await;
+    let documents: Vec<serde_json::Value> =
+        documents.lock().expect("lock").iter().map(|d| serde_json::from_str(d).expect("JSON")).collect();
+    let batch_document = &documents[0];
+    assert_eq!(batch_document["RecordsReceived"], 8);
+    assert_eq!(batch_document["RecordsFailed"], 1, "the undelivered ScoreChanged");
+    assert_eq!(batch_document["RecordsDeadLettered"], 1, "the poison record before the checkpoint");
+    assert_eq!(batch_document["EntriesRetried"], 0);
+    assert!(batch_document["OldestRecordAge"].as_u64().expect("an age") > 0);
+    let published: Vec<(String, u64)> = documents[1..]
+        .iter()
+        .map(|d| {
+            (
+                format!("{}/{}", d["Sink"].as_str().expect("sink"), d["EventType"].as_str().expect("type")),
+                d["EventsPublished"].as_u64().expect("count"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        published,
+        vec![
+            ("SNS/PlayerAdded".to_owned(), 2),
+            ("SNS/PlayerRemoved".to_owned(), 2),
+            ("SNS/ScoreChanged".to_owned(), 1)
+        ]
+    );
 }

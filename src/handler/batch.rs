@@ -1,0 +1,71 @@
+//! One invocation's records as decoded: what to publish, what is poison, and the earliest undelivered record.
+
+use crate::decode::decode;
+use crate::domain::DomainEvent;
+use crate::logging::log_change;
+use crate::metrics::BatchMetrics;
+use serde_json::value::RawValue;
+use tracing::{debug, error};
+
+/// A record that can never be delivered, and why.
+pub(super) struct Poison {
+    pub(super) index: usize,
+    pub(super) sequence_number: Option<String>,
+    pub(super) event: Option<DomainEvent>,
+    pub(super) error: String,
+}
+
+/// One invocation's records as decoded, and the earliest one not yet delivered.
+pub(super) struct Batch {
+    pub(super) sequence_numbers: Vec<Option<String>>,
+    /// Events to publish, with the index of their record.
+    pub(super) events: Vec<(usize, DomainEvent)>,
+    pub(super) poison: Vec<Poison>,
+    pub(super) earliest_failed: Option<usize>,
+    pub(super) metrics: BatchMetrics,
+}
+
+impl Batch {
+    /// Decodes every record on its own, logging each the demo's way.
+    pub(super) fn decode(records: &[Box<RawValue>]) -> Self {
+        let metrics = BatchMetrics { records_received: records.len() as u64, ..BatchMetrics::default() };
+        let mut batch = Self {
+            sequence_numbers: Vec::with_capacity(records.len()),
+            events: Vec::new(),
+            poison: Vec::new(),
+            earliest_failed: None,
+            metrics,
+        };
+        let mut oldest: Option<chrono::DateTime<chrono::Utc>> = None;
+        for (index, raw) in records.iter().enumerate() {
+            match decode(raw) {
+                Ok(decoded) => {
+                    debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");
+                    log_change(&decoded);
+                    oldest = Some(oldest.map_or(decoded.created, |o| o.min(decoded.created)));
+                    batch.sequence_numbers.push(Some(decoded.sequence_number));
+                    batch.events.extend(decoded.event.map(|event| (index, event)));
+                }
+                Err(error) => {
+                    let sequence_number = error.record().0.clone();
+                    error!(sequence_number, error = %error, "poison record: cannot decode");
+                    batch.sequence_numbers.push(sequence_number.clone());
+                    batch.poison.push(Poison { index, sequence_number, event: None, error: error.to_string() });
+                }
+            }
+        }
+        let age = oldest.map(|created| chrono::Utc::now().signed_duration_since(created).num_milliseconds().max(0));
+        batch.metrics.oldest_record_age_ms = age.map(|ms| ms as u64);
+        batch
+    }
+
+    /// Marks the record at `index` as not delivered.
+    pub(super) fn fail(&mut self, index: usize) {
+        self.earliest_failed = Some(self.earliest_failed.map_or(index, |earliest| earliest.min(index)));
+    }
+
+    /// The sequence number Lambda must retry from, if any.
+    pub(super) fn checkpoint(&self) -> Option<&str> {
+        self.earliest_failed.and_then(|index| self.sequence_numbers[index].as_deref())
+    }
+}
