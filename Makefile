@@ -21,6 +21,7 @@ help:
 	@echo "make demo       the demo end to end on this machine (no AWS account)"
 	@echo "make test       fmt check, clippy -D warnings, all tests, template lint"
 	@echo "make sam-build  sam build of the arm64 bootstrap"
+	@echo "make lint-template / make template-test   the template alone (cfn-lint, sam validate --lint; wiring test)"
 
 $(VENV_STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,16 +43,21 @@ clippy:
 .PHONY: unit-test
 unit-test: venv
 	cargo test --workspace --all-targets --all-features --locked
+	cargo test -p score-fanout-events --doc --all-features --locked  # the consumer crate's documented examples
 
-# The template: cfn-lint with the serverless rules (the template first), sam's own lint, and its wiring test.
+# The template: cfn-lint with the serverless rules (the template first) and sam's own lint; neither calls AWS.
 .PHONY: lint-template
 lint-template: venv
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 	$(VENV)/bin/sam validate --lint
-	$(VENV)/bin/python -m pytest -q tests/template_test.py
+
+# The template's wiring (and local/env.dry-run.json against it), so it cannot drift; translated offline.
+.PHONY: template-test
+template-test: venv
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/template_test.py
 
 .PHONY: test
-test: venv fmt-check clippy unit-test lint-template
+test: venv fmt-check clippy unit-test lint-template template-test
 
 # sam build of the arm64 bootstrap (cargo lambda + zig from .venv), checked to be an aarch64 ELF.
 .PHONY: sam-build

@@ -1,17 +1,26 @@
-//! CloudWatch Embedded Metric Format: what one invocation did, as metric documents written to stdout, which
-//! CloudWatch turns into metrics without any API call. The EMF crates (metrics_cloudwatch_embedded) are built around
-//! the process-wide `metrics` recorder; this set of metrics is small and fixed, and documents built per invocation
-//! from plain counters can be asserted exactly.
+//! CloudWatch Embedded Metric Format (EMF): what one invocation did, as one metric document written to stdout,
+//! which CloudWatch Logs turns into metrics without any API call.
+//!
+//! A small typed serializer of our own rather than a crate: `metrics_cloudwatch_embedded` (the EMF backend of the
+//! `metrics` facade) keeps its counters in a process-wide recorder, says its interface is not stable, and writes one
+//! document per label set; `metrique` is a whole metrics framework. Here the set of metrics is small and fixed,
+//! one document per invocation is built from plain counters, and tests assert it byte for byte.
+//!
+//! One document means one set of dimension values, so the breakdown by sink and event type is in the metric names
+//! (`EventsPublished.SNS.ScoreChanged`) and the document declares no dimensions: 13 metrics in all, whatever the
+//! traffic, which keeps the custom-metric bill flat.
 
+use crate::domain::EVENT_NAMES;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "ScoreFanout";
 
-/// Where metric documents go: stdout in Lambda, a buffer in tests.
+/// Where metric documents go: stdout in Lambda (its log capture hands them to CloudWatch), a buffer in tests.
 pub type MetricsOutput = Box<dyn Fn(&str) + Send + Sync>;
 
-/// Metric documents printed to stdout, where Lambda's log capture hands them to CloudWatch.
+/// Metric documents printed to stdout, one line each.
 pub fn stdout() -> MetricsOutput {
     Box::new(|document| println!("{document}"))
 }
@@ -20,7 +29,7 @@ pub fn stdout() -> MetricsOutput {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchMetrics {
     pub records_received: u64,
-    /// Events delivered, by (sink, event type).
+    /// Events delivered, by (sink, event type); every event type of every sink published to, zeros included.
     pub published: BTreeMap<(&'static str, &'static str), u64>,
     /// Entries that had to be sent again (each extra send counted).
     pub entries_retried: u64,
@@ -33,57 +42,104 @@ pub struct BatchMetrics {
 }
 
 impl BatchMetrics {
+    /// Notes the sinks published to, so that each reports every event type, zero when none went out: an alarm on
+    /// "nothing published" then sees zeros, not missing data.
+    pub fn count_sinks(&mut self, sinks: &[&'static str]) {
+        for sink in sinks {
+            for event_type in EVENT_NAMES {
+                self.published.entry((sink, event_type)).or_default();
+            }
+        }
+    }
+
     /// Counts one event delivered to one sink.
     pub fn count_published(&mut self, sink: &'static str, event_type: &'static str) {
         *self.published.entry((sink, event_type)).or_default() += 1;
     }
 
-    /// The EMF documents: one with the batch's counts, one per (sink, event type) published.
-    pub fn documents(&self, timestamp_ms: u64) -> Vec<String> {
+    /// The invocation's EMF document, one JSON line.
+    pub fn document(&self, timestamp_ms: u64) -> String {
         let mut metrics = vec![
-            ("RecordsReceived", "Count", self.records_received),
-            ("EntriesRetried", "Count", self.entries_retried),
-            ("RecordsFailed", "Count", self.records_failed),
-            ("RecordsDeadLettered", "Count", self.records_dead_lettered),
+            (Metric::new("RecordsReceived", Unit::Count), self.records_received),
+            (Metric::new("EntriesRetried", Unit::Count), self.entries_retried),
+            (Metric::new("RecordsFailed", Unit::Count), self.records_failed),
+            (Metric::new("RecordsDeadLettered", Unit::Count), self.records_dead_lettered),
         ];
-        metrics.extend(self.oldest_record_age_ms.map(|age| ("OldestRecordAge", "Milliseconds", age)));
-        let mut batch =
-            document(timestamp_ms, &[], &metrics.iter().map(|(name, unit, _)| (*name, *unit)).collect::<Vec<_>>());
-        for (name, _, value) in &metrics {
-            batch.insert((*name).to_owned(), (*value).into());
+        if let Some(age) = self.oldest_record_age_ms {
+            metrics.push((Metric::new("OldestRecordAge", Unit::Milliseconds), age));
         }
-        let mut documents = vec![serde_json::Value::Object(batch).to_string()];
+        let mut by_sink = BTreeMap::<&str, u64>::new();
+        for ((sink, _), count) in &self.published {
+            *by_sink.entry(sink).or_default() += count;
+        }
+        for (sink, count) in by_sink {
+            metrics.push((Metric::new(format!("EventsPublished.{sink}"), Unit::Count), count));
+        }
         for ((sink, event_type), count) in &self.published {
-            let mut published = document(timestamp_ms, &["Sink", "EventType"], &[("EventsPublished", "Count")]);
-            published.insert("Sink".into(), (*sink).into());
-            published.insert("EventType".into(), (*event_type).into());
-            published.insert("EventsPublished".into(), (*count).into());
-            documents.push(serde_json::Value::Object(published).to_string());
+            metrics.push((Metric::new(format!("EventsPublished.{sink}.{event_type}"), Unit::Count), *count));
         }
-        documents
+        let values = metrics.iter().map(|(metric, value)| (metric.name.clone(), *value)).collect();
+        let directive = Directive {
+            namespace: NAMESPACE,
+            dimensions: [[]],
+            metrics: metrics.into_iter().map(|(m, _)| m).collect(),
+        };
+        let document = Document { aws: Metadata { timestamp: timestamp_ms, cloud_watch_metrics: [directive] }, values };
+        // Plain structs, string keys and integers: serializing cannot fail.
+        serde_json::to_string(&document).unwrap_or_default()
     }
 }
 
-fn document(
-    timestamp_ms: u64,
-    dimensions: &[&str],
-    metrics: &[(&str, &str)],
-) -> serde_json::Map<String, serde_json::Value> {
-    let definitions: Vec<serde_json::Value> =
-        metrics.iter().map(|(name, unit)| serde_json::json!({"Name": name, "Unit": unit})).collect();
-    let directive = serde_json::json!({"Namespace": NAMESPACE, "Dimensions": [dimensions], "Metrics": definitions});
-    let mut map = serde_json::Map::new();
-    map.insert("_aws".into(), serde_json::json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": [directive]}));
-    map
+/// An EMF document: the metadata under `_aws`, the metric values at the root.
+#[derive(Serialize)]
+struct Document {
+    #[serde(rename = "_aws")]
+    aws: Metadata,
+    #[serde(flatten)]
+    values: BTreeMap<String, u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Metadata {
+    timestamp: u64,
+    cloud_watch_metrics: [Directive; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Directive {
+    namespace: &'static str,
+    /// One dimension set, empty: the metrics are the function's totals.
+    dimensions: [[&'static str; 0]; 1],
+    metrics: Vec<Metric>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Metric {
+    name: String,
+    unit: Unit,
+}
+
+impl Metric {
+    fn new(name: impl Into<String>, unit: Unit) -> Self {
+        Self { name: name.into(), unit }
+    }
+}
+
+#[derive(Clone, Copy, Serialize)]
+enum Unit {
+    Count,
+    Milliseconds,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn an_invocation_gives_one_batch_document_and_one_per_sink_and_event_type() {
+    fn an_invocation_gives_one_document_with_every_count() {
         let mut metrics = BatchMetrics {
             records_received: 8,
             entries_retried: 2,
@@ -92,36 +148,39 @@ mod tests {
             oldest_record_age_ms: Some(1500),
             ..Default::default()
         };
+        metrics.count_sinks(&["EventBridge", "SNS"]);
         metrics.count_published("SNS", "ScoreChanged");
         metrics.count_published("SNS", "ScoreChanged");
         metrics.count_published("EventBridge", "PlayerAdded");
-        let documents: Vec<serde_json::Value> =
-            metrics.documents(1_795_510_800_000).iter().map(|d| serde_json::from_str(d).expect("JSON")).collect();
-        assert_eq!(documents.len(), 3);
-        assert_eq!(
-            documents[0],
-            json!({
-                "_aws": {"Timestamp": 1_795_510_800_000u64, "CloudWatchMetrics": [{"Namespace": "ScoreFanout", "Dimensions": [[]],
-                    "Metrics": [{"Name": "RecordsReceived", "Unit": "Count"}, {"Name": "EntriesRetried", "Unit": "Count"},
-                        {"Name": "RecordsFailed", "Unit": "Count"}, {"Name": "RecordsDeadLettered", "Unit": "Count"},
-                        {"Name": "OldestRecordAge", "Unit": "Milliseconds"}]}]},
-                "RecordsReceived": 8, "EntriesRetried": 2, "RecordsFailed": 1, "RecordsDeadLettered": 1, "OldestRecordAge": 1500
-            })
+        let expected = concat!(
+            r#"{"_aws":{"Timestamp":1795510800000,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
+            r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
+            r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},"#,
+            r#"{"Name":"OldestRecordAge","Unit":"Milliseconds"},"#,
+            r#"{"Name":"EventsPublished.EventBridge","Unit":"Count"},{"Name":"EventsPublished.SNS","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.EventBridge.PlayerAdded","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.EventBridge.PlayerRemoved","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.EventBridge.ScoreChanged","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.SNS.PlayerAdded","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.SNS.PlayerRemoved","Unit":"Count"},"#,
+            r#"{"Name":"EventsPublished.SNS.ScoreChanged","Unit":"Count"}]}]},"#,
+            r#""EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
+            r#""EventsPublished.EventBridge.PlayerRemoved":0,"EventsPublished.EventBridge.ScoreChanged":0,"#,
+            r#""EventsPublished.SNS":2,"EventsPublished.SNS.PlayerAdded":0,"EventsPublished.SNS.PlayerRemoved":0,"#,
+            r#""EventsPublished.SNS.ScoreChanged":2,"OldestRecordAge":1500,"RecordsDeadLettered":1,"#,
+            r#""RecordsFailed":1,"RecordsReceived":8}"#,
         );
-        assert_eq!(
-            documents[2],
-            json!({
-                "_aws": {"Timestamp": 1_795_510_800_000u64, "CloudWatchMetrics": [{"Namespace": "ScoreFanout",
-                    "Dimensions": [["Sink", "EventType"]], "Metrics": [{"Name": "EventsPublished", "Unit": "Count"}]}]},
-                "Sink": "SNS", "EventType": "ScoreChanged", "EventsPublished": 2
-            })
-        );
+        assert_eq!(metrics.document(1_795_510_800_000), expected);
     }
 
     #[test]
-    fn an_empty_batch_has_no_age_and_no_published_documents() {
-        let documents = BatchMetrics::default().documents(1);
-        assert_eq!(documents.len(), 1);
-        assert!(!documents[0].contains("OldestRecordAge"));
+    fn a_batch_without_sinks_or_records_reports_its_counts_only() {
+        let expected = concat!(
+            r#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
+            r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
+            r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"}]}]},"#,
+            r#""EntriesRetried":0,"RecordsDeadLettered":0,"RecordsFailed":0,"RecordsReceived":0}"#,
+        );
+        assert_eq!(BatchMetrics::default().document(1), expected);
     }
 }

@@ -1,28 +1,11 @@
 //! The JSON Schemas in `schemas/` are generated from the Rust types: this test fails when the committed files
-//! differ from what the types say. `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test schemas` rewrites them.
+//! differ from what the types say (`score_fanout_events::schema`). `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test
+//! schemas` rewrites them; run it once more without the variable, since the other tests here read the files.
 
 mod common;
 
-use schemars::{schema_for, Schema};
-use score_fanout::domain::{DomainEvent, EventBridgeEnvelope, PlayerAdded, PlayerRemoved, ScoreChanged};
+use score_fanout_events::schema::all as generated;
 use std::path::PathBuf;
-
-fn generated() -> Vec<(&'static str, Schema)> {
-    let mut envelope = schema_for!(EventBridgeEnvelope<DomainEvent>);
-    envelope.insert("title".into(), "Score event on EventBridge (as a rule target receives it)".into());
-    let mut sns = schema_for!(DomainEvent);
-    sns.insert(
-        "title".into(),
-        "Score event on SNS (raw delivery: the message body is the event; attributes eventType and playerId)".into(),
-    );
-    vec![
-        ("PlayerAdded.v1.json", schema_for!(PlayerAdded)),
-        ("ScoreChanged.v1.json", schema_for!(ScoreChanged)),
-        ("PlayerRemoved.v1.json", schema_for!(PlayerRemoved)),
-        ("EventBridgeEnvelope.v1.json", envelope),
-        ("SnsMessage.v1.json", sns),
-    ]
-}
 
 #[test]
 fn the_committed_schemas_are_the_ones_the_types_generate() {
@@ -78,10 +61,31 @@ fn the_schemas_accept_published_events_and_reject_broken_ones() {
     let mut versioned = changed.clone();
     versioned["schemaVersion"] = serde_json::json!("2");
     assert!(!common::schemas::errors("ScoreChanged.v1.json", &versioned).is_empty(), "another schema version");
+    let mut unchanged = changed.clone();
+    (unchanged["newScore"], unchanged["delta"]) = (serde_json::json!(44), serde_json::json!(0));
+    assert!(!common::schemas::errors("ScoreChanged.v1.json", &unchanged).is_empty(), "an equal score is no change");
     let mut undated = changed.clone();
     undated["occurredAt"] = serde_json::json!("yesterday");
     assert!(!common::schemas::errors("ScoreChanged.v1.json", &undated).is_empty(), "occurredAt is a date-time");
     let removed = serde_json::json!({"eventId": "e", "occurredAt": "2026-11-24T09:01:00Z", "schemaVersion": "1",
         "playerId": "1234", "date": "Aug 23", "score": 50, "reason": "vanished"});
     assert!(!common::schemas::errors("PlayerRemoved.v1.json", &removed).is_empty(), "reason is deleted or expired");
+}
+
+#[test]
+fn the_envelope_schema_binds_the_detail_to_its_detail_type_and_leaves_account_optional() {
+    let added = serde_json::json!({"eventId": "e", "occurredAt": "2026-11-24T09:00:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "score": 44});
+    let mut envelope = serde_json::json!({"version": "0", "id": "x", "detail-type": "PlayerAdded", "source": "game.scores",
+        "time": "2026-11-24T09:00:01Z", "region": "us-east-1", "resources": [], "detail": added});
+    assert!(common::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(), "moto: no account");
+    envelope["account"] = serde_json::json!("123456789012");
+    assert!(common::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(), "AWS: with account");
+    envelope["detail-type"] = serde_json::json!("PlayerRemoved");
+    assert!(
+        !common::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(),
+        "a PlayerAdded is no PlayerRemoved"
+    );
+    envelope["detail-type"] = serde_json::json!("PlayerRenamed");
+    assert!(!common::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(), "unknown detail-type");
 }

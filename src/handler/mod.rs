@@ -34,7 +34,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         Self { publisher, dead_letter, dry_run, metrics: None }
     }
 
-    /// Writes each invocation's CloudWatch Embedded Metric Format documents to `output`.
+    /// Writes each invocation's CloudWatch Embedded Metric Format document to `output`.
     pub fn with_metrics(mut self, output: MetricsOutput) -> Self {
         self.metrics = Some(output);
         self
@@ -43,7 +43,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
     fn emit(&self, metrics: &BatchMetrics) {
         if let Some(output) = &self.metrics {
             let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-            metrics.documents(now_ms).iter().for_each(|document| output(document));
+            output(&metrics.document(now_ms));
         }
     }
 
@@ -84,6 +84,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         let (indexes, events): (Vec<usize>, Vec<DomainEvent>) = std::mem::take(&mut batch.events).into_iter().unzip();
         let outcome = self.publisher.publish(&events, budget).await;
         batch.metrics.entries_retried = outcome.resent;
+        batch.metrics.count_sinks(&outcome.sinks);
         let (mut published, mut undelivered, mut first_error) = (0, 0, None::<String>);
         for ((index, event), delivery) in indexes.into_iter().zip(events).zip(outcome.deliveries) {
             let sequence_number = batch.sequence_numbers[index].clone();

@@ -257,7 +257,7 @@ mod properties {
 }
 
 #[tokio::test]
-async fn each_invocation_writes_its_metric_documents() {
+async fn each_invocation_writes_one_metric_document() {
     let documents = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = documents.clone();
     let handler = handler(
@@ -265,30 +265,35 @@ async fn each_invocation_writes_its_metric_documents() {
         Some(FakeDeadLetter::default()),
     )
     .with_metrics(Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())));
+    let before_ms = chrono::Utc::now().timestamp_millis();
     run(&handler, &batch()).await;
-    let documents: Vec<serde_json::Value> =
-        documents.lock().expect("lock").iter().map(|d| serde_json::from_str(d).expect("JSON")).collect();
-    let batch_document = &documents[0];
-    assert_eq!(batch_document["RecordsReceived"], 8);
-    assert_eq!(batch_document["RecordsFailed"], 1, "the undelivered ScoreChanged");
-    assert_eq!(batch_document["RecordsDeadLettered"], 1, "the poison record before the checkpoint");
-    assert_eq!(batch_document["EntriesRetried"], 0);
-    assert!(batch_document["OldestRecordAge"].as_u64().expect("an age") > 0);
-    let published: Vec<(String, u64)> = documents[1..]
-        .iter()
-        .map(|d| {
-            (
-                format!("{}/{}", d["Sink"].as_str().expect("sink"), d["EventType"].as_str().expect("type")),
-                d["EventsPublished"].as_u64().expect("count"),
-            )
-        })
-        .collect();
-    assert_eq!(
-        published,
-        vec![
-            ("SNS/PlayerAdded".to_owned(), 2),
-            ("SNS/PlayerRemoved".to_owned(), 2),
-            ("SNS/ScoreChanged".to_owned(), 1)
-        ]
-    );
+    let after_ms = chrono::Utc::now().timestamp_millis();
+    let documents = documents.lock().expect("lock").clone();
+    assert_eq!(documents.len(), 1, "one document per invocation: {documents:?}");
+    let mut document: serde_json::Value = serde_json::from_str(&documents[0]).expect("JSON");
+    // The two clock readings, checked against the clock and then blanked for the exact comparison.
+    let timestamp = document["_aws"]["Timestamp"].take().as_i64().expect("a timestamp");
+    assert!((before_ms..=after_ms).contains(&timestamp), "{timestamp}");
+    let oldest_created_ms = 1_795_510_800_000i64; // the first record of events/batch.json
+    let age = document["OldestRecordAge"].take().as_i64().expect("an age");
+    assert!(((before_ms - oldest_created_ms).max(0)..=(after_ms - oldest_created_ms).max(0)).contains(&age), "{age}");
+    let metric = |name: &str, unit: &str| serde_json::json!({"Name": name, "Unit": unit});
+    let expected = serde_json::json!({
+        "_aws": {"Timestamp": null, "CloudWatchMetrics": [{"Namespace": "ScoreFanout", "Dimensions": [[]], "Metrics": [
+            metric("RecordsReceived", "Count"), metric("EntriesRetried", "Count"), metric("RecordsFailed", "Count"),
+            metric("RecordsDeadLettered", "Count"), metric("OldestRecordAge", "Milliseconds"),
+            metric("EventsPublished.SNS", "Count"), metric("EventsPublished.SNS.PlayerAdded", "Count"),
+            metric("EventsPublished.SNS.PlayerRemoved", "Count"), metric("EventsPublished.SNS.ScoreChanged", "Count"),
+        ]}]},
+        "RecordsReceived": 8,
+        "EntriesRetried": 0,
+        "RecordsFailed": 1,
+        "RecordsDeadLettered": 1,
+        "OldestRecordAge": null,
+        "EventsPublished.SNS": 5,
+        "EventsPublished.SNS.PlayerAdded": 2,
+        "EventsPublished.SNS.PlayerRemoved": 2,
+        "EventsPublished.SNS.ScoreChanged": 1,
+    });
+    assert_eq!(document, expected, "the undelivered ScoreChanged failed; the poison record before it was parked");
 }

@@ -14,6 +14,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
@@ -98,8 +100,11 @@ impl serde::de::Visitor<'_> for ScoreVisitor {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayerScore {
+    /// The partition key.
     pub player_id: String,
+    /// The sort key, free text (`"Aug 23"` in the classic demo).
     pub date: String,
+    /// The score, an integer within +-[`MAX_SCORE`].
     pub score: Score,
 }
 
@@ -124,10 +129,14 @@ pub struct EventMeta {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayerAdded {
+    /// `eventId`, `occurredAt`, `schemaVersion`.
     #[serde(flatten)]
     pub meta: EventMeta,
+    /// The row's partition key.
     pub player_id: String,
+    /// The row's sort key.
     pub date: String,
+    /// The new row's score, within +-(2^52 - 1).
     #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub score: i64,
 }
@@ -137,16 +146,24 @@ pub struct PlayerAdded {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreChanged {
+    /// `eventId`, `occurredAt`, `schemaVersion`.
     #[serde(flatten)]
     pub meta: EventMeta,
+    /// The row's partition key.
     pub player_id: String,
+    /// The row's sort key.
     pub date: String,
+    /// The score before the change, within +-(2^52 - 1).
     #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub old_score: i64,
+    /// The score after the change, within +-(2^52 - 1).
     #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub new_score: i64,
-    /// `new_score - old_score`.
-    #[cfg_attr(feature = "schema", schemars(range(min = -9007199254740990i64, max = 9007199254740990i64)))]
+    /// `newScore - oldScore`, never 0, within +-(2^53 - 2).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(range(min = -9007199254740990i64, max = 9007199254740990i64), extend("not" = {"const": 0}))
+    )]
     pub delta: i64,
 }
 
@@ -155,12 +172,17 @@ pub struct ScoreChanged {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayerRemoved {
+    /// `eventId`, `occurredAt`, `schemaVersion`.
     #[serde(flatten)]
     pub meta: EventMeta,
+    /// The row's partition key.
     pub player_id: String,
+    /// The row's sort key.
     pub date: String,
+    /// The removed row's last score, within +-(2^52 - 1).
     #[cfg_attr(feature = "schema", schemars(range(min = -4503599627370495i64, max = 4503599627370495i64)))]
     pub score: i64,
+    /// `deleted`, or `expired` by DynamoDB's time to live.
     pub reason: RemovalReason,
 }
 
@@ -189,8 +211,11 @@ impl fmt::Display for RemovalReason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DomainEvent {
+    /// A stream INSERT.
     PlayerAdded(PlayerAdded),
+    /// A stream MODIFY that changed the score.
     ScoreChanged(ScoreChanged),
+    /// A stream REMOVE.
     PlayerRemoved(PlayerRemoved),
 }
 
@@ -223,15 +248,25 @@ impl DomainEvent {
     }
 
     /// Reads an event from its JSON document and its name (SNS attribute `eventType`, EventBridge `detail-type`).
-    /// Unknown fields are ignored, as the compatibility policy asks of consumers.
+    /// Unknown fields are ignored, as the compatibility policy asks of consumers. An event type or a
+    /// `schemaVersion` this crate does not know is [`EventError::UnknownType`] or [`EventError::UnsupportedVersion`]:
+    /// the policy's additive changes, which a consumer skips ([`EventError::is_skippable`]) rather than retries.
     pub fn from_json(event_type: &str, json: &str) -> Result<Self, EventError> {
+        if !EVENT_NAMES.contains(&event_type) {
+            return Err(EventError::UnknownType(event_type.to_owned()));
+        }
+        let malformed = |source| EventError::Malformed { event_type: event_type.to_owned(), source };
+        let version: Versioned = serde_json::from_str(json).map_err(malformed)?;
+        // Without a version it is no valid event of any version: reading it below names the missing field.
+        if let Some(other) = version.schema_version.filter(|v| v != SCHEMA_VERSION) {
+            return Err(EventError::UnsupportedVersion(other));
+        }
         let parsed = match event_type {
             "PlayerAdded" => serde_json::from_str(json).map(Self::PlayerAdded),
             "ScoreChanged" => serde_json::from_str(json).map(Self::ScoreChanged),
-            "PlayerRemoved" => serde_json::from_str(json).map(Self::PlayerRemoved),
-            other => return Err(EventError::UnknownType(other.to_owned())),
+            _ => serde_json::from_str(json).map(Self::PlayerRemoved),
         };
-        parsed.map_err(|source| EventError::Malformed { event_type: event_type.to_owned(), source })
+        parsed.map_err(malformed)
     }
 
     /// The event as the JSON document sinks carry.
@@ -244,24 +279,48 @@ impl DomainEvent {
 /// The names of every event, as EventBridge `detail-type` and SNS attribute `eventType`.
 pub const EVENT_NAMES: [&str; 3] = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"];
 
-/// Why a message is not a score event.
+/// Just the version of an event, read before the rest: another version may have another shape.
+#[derive(Deserialize)]
+struct Versioned {
+    #[serde(rename = "schemaVersion")]
+    schema_version: Option<String>,
+}
+
+/// Why a message is not a score event this crate can read.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
+    /// An event type this crate does not know (a newer one: skippable).
     #[error("unknown event type {0:?} (expected PlayerAdded, ScoreChanged or PlayerRemoved)")]
     UnknownType(String),
+    /// A `schemaVersion` other than [`SCHEMA_VERSION`] (a newer one: skippable).
+    #[error("schemaVersion {0:?} is not the one this crate reads (\"1\")")]
+    UnsupportedVersion(String),
+    /// Not a valid event of the type it names: not JSON, a field missing or of the wrong type.
     #[error("not a valid {event_type}: {source}")]
     Malformed {
+        /// The event type the message named.
         event_type: String,
+        /// What serde_json found wrong, with its line and column.
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl EventError {
+    /// Whether the message is a valid event this consumer was not written for (a newer event type or version),
+    /// to be skipped, not retried: retrying can never make it readable, and it is not a fault.
+    pub fn is_skippable(&self) -> bool {
+        matches!(self, Self::UnknownType(_) | Self::UnsupportedVersion(_))
+    }
 }
 
 /// A score event as an EventBridge rule target receives it (`account` is absent on some local servers).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventBridgeEnvelope<T = serde_json::Value> {
+    /// EventBridge's envelope version, `"0"`.
     pub version: String,
+    /// EventBridge's id of this delivery (not the change's: deduplicate on the event's `eventId`).
     pub id: String,
     /// The event's name.
     #[serde(rename = "detail-type")]
@@ -269,11 +328,16 @@ pub struct EventBridgeEnvelope<T = serde_json::Value> {
     pub detail_type: String,
     /// `EVENT_SOURCE`, `game.scores` by default.
     pub source: String,
+    /// The AWS account; absent on some local servers (moto).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub account: Option<String>,
+    /// When EventBridge received the entry, RFC 3339.
     #[cfg_attr(feature = "schema", schemars(extend("format" = "date-time")))]
     pub time: String,
+    /// The bus's Region.
     pub region: String,
+    /// Empty for score events.
     #[serde(default)]
     pub resources: Vec<String>,
     /// The event itself.
@@ -286,6 +350,14 @@ impl EventBridgeEnvelope {
         DomainEvent::from_json(&self.detail_type, &self.detail.to_string())
     }
 }
+
+#[cfg(feature = "schema")]
+pub mod schema;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 #[cfg(test)]
 mod tests;

@@ -45,3 +45,18 @@ fn scores_within_the_exact_double_range_only() {
     assert_eq!(serde_json::from_str::<Score>("\"44\"").map(Score::get).ok(), Some(44));
     assert!(serde_json::from_str::<Score>("44.5").is_err());
 }
+
+#[test]
+fn a_newer_version_or_event_type_is_skippable_and_a_broken_event_is_not() {
+    let newer =
+        ADDED.replace(r#""schemaVersion":"1""#, r#""schemaVersion":"2""#).replace(r#""score":44"#, r#""points":"44""#);
+    let error = DomainEvent::from_json("PlayerAdded", &newer).expect_err("version 2");
+    assert!(matches!(error, EventError::UnsupportedVersion(ref v) if v == "2"), "{error}");
+    assert!(error.is_skippable());
+    assert!(DomainEvent::from_json("PlayerRenamed", ADDED).expect_err("unknown").is_skippable());
+    let unversioned = ADDED.replace(r#""schemaVersion":"1","#, "");
+    let error = DomainEvent::from_json("PlayerAdded", &unversioned).expect_err("no version");
+    assert!(error.to_string().contains("missing field `schemaVersion`"), "{error}");
+    assert!(!error.is_skippable());
+    assert!(!DomainEvent::from_json("PlayerAdded", "{").expect_err("not JSON").is_skippable());
+}

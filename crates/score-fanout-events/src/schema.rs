@@ -1,0 +1,50 @@
+//! The JSON Schemas (draft 2020-12) of the events and of the messages as subscribers receive them, generated from
+//! the types: the files the repository keeps in `schemas/` (a test there fails when they drift apart).
+
+use crate::{DomainEvent, EventBridgeEnvelope, PlayerAdded, PlayerRemoved, ScoreChanged, EVENT_NAMES};
+use schemars::{schema_for, Schema};
+use serde_json::json;
+
+/// Every schema, with its file name in `schemas/`.
+pub fn all() -> Vec<(&'static str, Schema)> {
+    vec![
+        ("PlayerAdded.v1.json", schema_for!(PlayerAdded)),
+        ("ScoreChanged.v1.json", schema_for!(ScoreChanged)),
+        ("PlayerRemoved.v1.json", schema_for!(PlayerRemoved)),
+        ("EventBridgeEnvelope.v1.json", eventbridge_envelope()),
+        ("SnsMessage.v1.json", sns_message()),
+    ]
+}
+
+/// What an EventBridge rule target receives: the envelope, its `detail` of the shape its `detail-type` names.
+pub fn eventbridge_envelope() -> Schema {
+    let mut schema = schema_for!(EventBridgeEnvelope<DomainEvent>);
+    schema.insert("title".into(), "Score event on EventBridge, as a rule target receives it".into());
+    // `detail` alone could pass as another event (a PlayerRemoved has every field of a PlayerAdded): bind it to the
+    // event `detail-type` names.
+    let by_type: Vec<_> = EVENT_NAMES
+        .iter()
+        .map(|name| {
+            json!({
+                "if": {"properties": {"detail-type": {"const": name}}, "required": ["detail-type"]},
+                "then": {"properties": {"detail": {"$ref": format!("#/$defs/{name}")}}}
+            })
+        })
+        .collect();
+    schema.insert("allOf".into(), by_type.into());
+    schema
+}
+
+/// What an SNS subscription with raw message delivery receives: the event JSON itself as the message body.
+pub fn sns_message() -> Schema {
+    let mut schema = schema_for!(DomainEvent);
+    schema.insert("title".into(), "Score event on SNS, as a subscriber with raw message delivery receives it".into());
+    schema.insert(
+        "description".into(),
+        "The message body is the event JSON itself (raw message delivery). The message attributes eventType \
+         (String: PlayerAdded, ScoreChanged or PlayerRemoved) and playerId (String) travel beside it, as SQS message \
+         attributes on a queue: read the body against the schema eventType names."
+            .into(),
+    );
+    schema
+}
