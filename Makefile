@@ -95,3 +95,12 @@ fuzz:
 	mkdir -p fuzz/corpus/handle_event
 	cargo +nightly fuzz run handle_event fuzz/corpus/handle_event fuzz/seeds -- \
 		-max_total_time=$(FUZZ_SECONDS) -dict=fuzz/json.dict -max_len=65536 -print_final_stats=1
+
+# The performance table: the release binary and two Python baselines, each through the same Lambda Runtime API of
+# ours and against the same loopback stub sink; then the pure path with criterion. Nothing here is a test.
+RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
+.PHONY: bench
+bench: venv
+	cargo build --release --locked --bin score-fanout --example bench_stub
+	$(VENV)/bin/python bench/bench.py $(RELEASE_DIR)/score-fanout $(RELEASE_DIR)/examples/bench_stub
+	cargo bench --locked --bench pure_path -- --warm-up-time 1 --measurement-time 3
