@@ -96,11 +96,16 @@ fuzz:
 	cargo +nightly fuzz run handle_event fuzz/corpus/handle_event fuzz/seeds -- \
 		-max_total_time=$(FUZZ_SECONDS) -dict=fuzz/json.dict -max_len=65536 -print_final_stats=1
 
-# The performance table: the release binary and two Python baselines, each through the same Lambda Runtime API of
-# ours and against the same loopback stub sink; then the pure path with criterion. Nothing here is a test.
+# The performance table (docs/performance.md): the release binary and two Python baselines (print-only, boto3), each
+# started as Lambda starts a function, through one Lambda Runtime API of ours and against one loopback stub sink
+# (bench/: a std-only Rust driver and stub), runs interleaved; then the pure path with criterion. A few minutes once
+# built. Nothing here is a test: only API calls off the floor or undelivered entries make it fail, never a number.
 RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
+BENCH_ROUNDS ?= 3
 .PHONY: bench
 bench: venv
-	cargo build --release --locked --bin score-fanout --example bench_stub
-	$(VENV)/bin/python bench/bench.py $(RELEASE_DIR)/score-fanout $(RELEASE_DIR)/examples/bench_stub
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	cargo build --release --locked -p score-fanout -p score-fanout-bench --bins
+	$(RELEASE_DIR)/score-fanout-bench run --rounds $(BENCH_ROUNDS) --ours $(RELEASE_DIR)/score-fanout \
+		--python $(VENV)/bin/python --events bench/events
 	cargo bench --locked --bench pure_path -- --warm-up-time 1 --measurement-time 3

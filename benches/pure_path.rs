@@ -1,5 +1,5 @@
 //! The pure path of an invocation, without I/O: decoding each raw record, classifying it into an event, and
-//! building the EventBridge and SNS entries, at 100, 1,000 and 10,000 records.
+//! building the EventBridge and SNS entries, at 100, 1,000 and 10,000 records of `make bench`'s event mix.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use score_fanout::config::Topic;
@@ -7,28 +7,16 @@ use score_fanout::decode::decode;
 use score_fanout::publish::{EventBridgeSink, Sink, SnsSink};
 use serde_json::value::RawValue;
 
+/// The records of `make bench`'s event files: the same generator, the same mix, the same bytes.
+#[path = "../bench/src/gen.rs"]
+mod gen;
+
 fn records(count: usize) -> Vec<Box<RawValue>> {
-    (0..count)
-        .map(|i| {
-            let (name, old, new) = match i % 5 {
-                0 | 1 => ("INSERT", None, Some(i % 997)),
-                2 | 3 => ("MODIFY", Some(i % 997), Some(if i % 4 == 0 { i % 997 } else { i % 991 })),
-                _ => ("REMOVE", Some(i % 997), None),
-            };
-            let image = |score: usize| serde_json::json!({"playerId": {"S": format!("player-{}", i % 300)}, "date": {"S": "Aug 23"}, "score": {"N": score.to_string()}});
-            let mut stream = serde_json::json!({"ApproximateCreationDateTime": 1795510800 + i, "Keys": {"playerId": {"S": format!("player-{}", i % 300)}, "date": {"S": "Aug 23"}},
-                "SequenceNumber": format!("{}", 400000000000000000000u128 + i as u128), "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"});
-            if let Some(score) = new {
-                stream["NewImage"] = image(score);
-            }
-            if let Some(score) = old {
-                stream["OldImage"] = image(score);
-            }
-            let record = serde_json::json!({"eventID": format!("{i:032x}"), "eventName": name, "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb", "awsRegion": "us-east-1", "dynamodb": stream});
-            RawValue::from_string(record.to_string()).expect("JSON")
-        })
-        .collect()
+    let generated = gen::stream_event(count);
+    let event: score_fanout::StreamEvent = serde_json::from_str(&generated.json).expect("generated JSON");
+    let events = event.records.iter().filter_map(|raw| decode(raw).ok()?.event).count();
+    assert_eq!(events, generated.events, "the generator and the decoder disagree on the events of the mix");
+    event.records
 }
 
 fn pure_path(c: &mut Criterion) {

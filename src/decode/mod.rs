@@ -5,6 +5,7 @@ use crate::domain::{
 };
 use aws_lambda_events::dynamodb::{EventRecord, StreamViewType};
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 mod error;
@@ -41,18 +42,26 @@ pub struct Decoded {
 
 /// Decodes one record exactly as Lambda delivered it.
 pub fn decode(raw: &RawValue) -> Result<Decoded, DecodeError> {
-    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    let record: EventRecord = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = field_path(&error.path().to_string(), &error.inner().to_string());
-        DecodeError::NotAStreamRecord { record: RecordName(sequence_number_of(raw)), field, source: error.into_inner() }
-    })?;
+    // The plain deserializer first: serde_path_to_error allocates for every key it passes, and is only needed to
+    // name the field of a record that does not parse (the same deserializer then fails the same way).
+    let mut record: EventRecord = match serde_json::from_str(raw.get()) {
+        Ok(record) => record,
+        Err(_) => {
+            let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let field = field_path(&error.path().to_string(), &error.inner().to_string());
+                let record = RecordName(sequence_number_of(raw));
+                DecodeError::NotAStreamRecord { record, field, source: error.into_inner() }
+            })?
+        }
+    };
     let name = RecordName(record.change.sequence_number.clone());
     let sequence_number = record
         .change
         .sequence_number
         .clone()
         .ok_or(DecodeError::MissingField { record: name.clone(), field: "dynamodb.SequenceNumber" })?;
-    let change = classify(&record, &name)?;
+    let change = classify(&mut record, raw, &name)?;
     let meta = event_meta(&record, &name)?;
     let event = to_event(&change, meta);
     let created = with_fraction_fixed(record.change.approximate_creation_date_time);
@@ -73,12 +82,13 @@ pub fn sequence_number_of(raw: &RawValue) -> Option<String> {
     serde_json::from_str::<Partial>(raw.get()).ok().map(|partial| partial.dynamodb.sequence_number)
 }
 
-fn classify(record: &EventRecord, name: &RecordName) -> Result<Change, DecodeError> {
+/// Classifies the change; the images are taken out of `record` (they are not needed after).
+fn classify(record: &mut EventRecord, raw: &RawValue, name: &RecordName) -> Result<Change, DecodeError> {
     match record.event_name.as_str() {
-        "INSERT" => Ok(Change::Added(image(record, name, Image::New, "INSERT")?)),
+        "INSERT" => Ok(Change::Added(image(record, raw, name, Image::New, "INSERT")?)),
         "MODIFY" => {
-            let old = image(record, name, Image::Old, "MODIFY")?;
-            let new = image(record, name, Image::New, "MODIFY")?;
+            let old = image(record, raw, name, Image::Old, "MODIFY")?;
+            let new = image(record, raw, name, Image::New, "MODIFY")?;
             if old.score == new.score {
                 Ok(Change::ScoreUnchanged(new))
             } else {
@@ -86,7 +96,7 @@ fn classify(record: &EventRecord, name: &RecordName) -> Result<Change, DecodeErr
             }
         }
         "REMOVE" => {
-            let old = image(record, name, Image::Old, "REMOVE")?;
+            let old = image(record, raw, name, Image::Old, "REMOVE")?;
             Ok(Change::Removed { old, reason: removal_reason(record) })
         }
         other => Err(DecodeError::UnknownEventName { record: name.clone(), name: other.to_owned() }),
@@ -100,21 +110,37 @@ enum Image {
 }
 
 fn image(
-    record: &EventRecord,
+    record: &mut EventRecord,
+    raw: &RawValue,
     name: &RecordName,
     which: Image,
     event_name: &'static str,
 ) -> Result<PlayerScore, DecodeError> {
     let (item, image) = match which {
-        Image::Old => (&record.change.old_image, "OldImage"),
-        Image::New => (&record.change.new_image, "NewImage"),
+        Image::Old => (&mut record.change.old_image, "OldImage"),
+        Image::New => (&mut record.change.new_image, "NewImage"),
     };
     if item.is_empty() {
         let view =
             record.change.stream_view_type.as_ref().map_or_else(|| "not given".to_owned(), StreamViewType::to_string);
         return Err(DecodeError::MissingImage { record: name.clone(), image, event_name, view });
     }
-    let value = serde_dynamo::AttributeValue::M(item.clone().into());
+    let item = serde_dynamo::AttributeValue::M(std::mem::take(item).into());
+    // As for the record: the path is tracked only when the plain deserializer fails, on the image decoded again
+    // from the raw record (the plain deserializer consumed this one).
+    if let Ok(row) = PlayerScore::deserialize(serde_dynamo::Deserializer::from_attribute_value(item)) {
+        return Ok(row);
+    }
+    let again: EventRecord = serde_json::from_str(raw.get()).map_err(|source| DecodeError::NotAStreamRecord {
+        record: name.clone(),
+        field: "dynamodb".into(),
+        source,
+    })?;
+    let item = match which {
+        Image::Old => again.change.old_image,
+        Image::New => again.change.new_image,
+    };
+    let value = serde_dynamo::AttributeValue::M(item.into());
     serde_path_to_error::deserialize(serde_dynamo::Deserializer::from_attribute_value(value)).map_err(|error| {
         let field = field_path(&error.path().to_string(), &error.inner().to_string());
         DecodeError::BadImage { record: name.clone(), image, field, source: error.into_inner() }

@@ -5,7 +5,7 @@ use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};
 use super::{EntryError, Prepared, Sink};
 use crate::domain::DomainEvent;
 use futures_util::StreamExt;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
@@ -79,22 +79,33 @@ pub struct Delivered {
     pub resent: u64,
 }
 
-#[derive(Default)]
+/// Per entry, what the retry loop needs: small, because a 10,000-record batch has up to 10,000 of them per sink.
+#[derive(Clone, Copy, Default)]
 struct Attempts {
     sends: u32,
     tries: u32,
     not_before: Option<Instant>,
-    last_error: Option<EntryError>,
 }
 
 /// Delivers `events` to `sink`; one outcome per event, in order. Entries go out in requests within the sink's
 /// limits, several requests at once. On a FIFO sink each message group is a lane: one entry of a group per
 /// request, the next only after the previous was delivered, so a group's order is never inverted.
 pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBudget) -> Delivered {
-    let prepared: Vec<Prepared<S::Entry>> = events.iter().enumerate().map(|(i, e)| sink.prepare(e, i)).collect();
+    // Only each entry's size and group are kept for the whole batch; the entry itself is built again when its
+    // request goes out (instead of cloned). At 10,000 records the SDK's entries took more memory than the records.
+    let prepared: Vec<Prepared<()>> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let Prepared { size, group, .. } = sink.prepare(e, i);
+            Prepared { entry: (), size, group }
+        })
+        .collect();
     let mut lanes = Lanes::new(&prepared);
-    let mut attempts: Vec<Attempts> = prepared.iter().map(|_| Attempts::default()).collect();
-    let mut outcomes: Vec<Option<Result<(), EntryError>>> = vec![None; prepared.len()];
+    let mut attempts = vec![Attempts::default(); prepared.len()];
+    // Errors only for the entries that have one: the last error of an entry still retried, the final one of an
+    // entry given up on. Everything not here and not in a lane was delivered.
+    let mut errors: HashMap<usize, EntryError> = HashMap::new();
     let mut first_round = true;
     loop {
         let now = Instant::now();
@@ -102,16 +113,14 @@ pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBu
             break;
         }
         first_round = false;
-        let mut ready: Vec<usize> =
-            lanes.heads().filter(|&i| attempts[i].not_before.is_none_or(|t| t <= now)).collect();
-        ready.sort_unstable();
+        let ready: Vec<usize> = lanes.heads().filter(|&i| attempts[i].not_before.is_none_or(|t| t <= now)).collect();
         for &index in &ready {
             attempts[index].sends += 1;
         }
         let requests = chunks(ready.into_iter().map(|i| (i, prepared[i].size)), MAX_ENTRIES, MAX_REQUEST_BYTES);
         let mut responses = futures_util::stream::iter(requests)
             .map(|request| async {
-                let entries = request.iter().map(|&i| prepared[i].entry.clone()).collect();
+                let entries = request.iter().map(|&i| sink.prepare(&events[i], i).entry).collect();
                 let results = match tokio::time::timeout_at(budget.cut_off, sink.send(entries)).await {
                     Ok(results) => results,
                     Err(_) => vec![Err(EntryError::OutOfTime { sink: sink.name() }); request.len()],
@@ -137,10 +146,14 @@ pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBu
                         entry.tries += 1;
                         let pause = *pause_after_tries.entry(entry.tries).or_insert_with(|| backoff(entry.tries));
                         entry.not_before = Some(Instant::now() + pause);
-                        entry.last_error = Some(error);
+                        errors.insert(index, error);
                     }
-                    done => {
-                        outcomes[index] = Some(done);
+                    Err(rejected) => {
+                        errors.insert(index, rejected);
+                        lanes.pop(index);
+                    }
+                    Ok(()) => {
+                        errors.remove(&index);
                         lanes.pop(index);
                     }
                 }
@@ -152,52 +165,55 @@ pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBu
         }
         tokio::time::sleep_until(next).await;
     }
-    settle_leftovers(sink.name(), &prepared, lanes, &mut attempts, &mut outcomes);
+    settle_leftovers(sink.name(), &prepared, &lanes, &mut errors);
     let resent = attempts.iter().map(|a| u64::from(a.sends.saturating_sub(1))).sum();
-    let outcomes =
-        outcomes.into_iter().map(|o| o.unwrap_or(Err(EntryError::OutOfTime { sink: sink.name() }))).collect();
+    let outcomes = (0..prepared.len()).map(|index| errors.remove(&index).map_or(Ok(()), Err)).collect();
     Delivered { outcomes, resent }
 }
 
-/// Entries waiting to be delivered: one lane per message group (FIFO) or per entry (no ordering), in event order.
+/// Entries waiting to be delivered, in event order: one lane per message group (FIFO) or per entry (no ordering).
+/// Only each lane's head may be sent; the entry behind it goes once the head is delivered or rejected.
 struct Lanes {
-    queues: Vec<VecDeque<usize>>,
-    lane_of: Vec<usize>,
+    /// Whether each entry heads its lane now.
+    head: Vec<bool>,
+    /// The entry next in line behind each entry of a FIFO lane.
+    behind: Vec<Option<u32>>,
 }
 
 impl Lanes {
     fn new<E>(prepared: &[Prepared<E>]) -> Self {
-        let mut queues: Vec<VecDeque<usize>> = Vec::new();
-        let mut lane_of = Vec::with_capacity(prepared.len());
-        let mut lane_of_group: HashMap<&str, usize> = HashMap::new();
+        let mut head = vec![true; prepared.len()];
+        let mut behind = vec![None; prepared.len()];
+        let mut last_of_group: HashMap<&str, usize> = HashMap::new();
         for (index, entry) in prepared.iter().enumerate() {
-            let lane = match &entry.group {
-                Some(group) => *lane_of_group.entry(group).or_insert_with(|| {
-                    queues.push(VecDeque::new());
-                    queues.len() - 1
-                }),
-                None => {
-                    queues.push(VecDeque::new());
-                    queues.len() - 1
+            if let Some(group) = &entry.group {
+                if let Some(last) = last_of_group.insert(group, index) {
+                    // Lambda hands over at most 10,000 records: an index always fits.
+                    behind[last] = u32::try_from(index).ok();
+                    head[index] = false;
                 }
-            };
-            queues[lane].push_back(index);
-            lane_of.push(lane);
+            }
         }
-        Self { queues, lane_of }
+        Self { head, behind }
     }
 
-    /// The entry at the front of each lane: the only ones that may be sent now.
+    /// The entry at the front of each lane, in event order: the only ones that may be sent now.
     fn heads(&self) -> impl Iterator<Item = usize> + '_ {
-        self.queues.iter().filter_map(|lane| lane.front().copied())
+        self.head.iter().enumerate().filter_map(|(index, &head)| head.then_some(index))
     }
 
     /// Removes a delivered (or rejected) head, letting the next entry of its lane go.
     fn pop(&mut self, index: usize) {
-        let lane = &mut self.queues[self.lane_of[index]];
-        if lane.front() == Some(&index) {
-            lane.pop_front();
+        if std::mem::take(&mut self.head[index]) {
+            if let Some(next) = self.behind[index] {
+                self.head[next as usize] = true;
+            }
         }
+    }
+
+    /// The entries waiting behind `index`, in order.
+    fn waiting_behind(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.behind[index].map(|next| next as usize), |&i| self.behind[i].map(|n| n as usize))
     }
 }
 
@@ -205,19 +221,16 @@ impl Lanes {
 fn settle_leftovers<E>(
     sink: &'static str,
     prepared: &[Prepared<E>],
-    lanes: Lanes,
-    attempts: &mut [Attempts],
-    outcomes: &mut [Option<Result<(), EntryError>>],
+    lanes: &Lanes,
+    errors: &mut HashMap<usize, EntryError>,
 ) {
-    for lane in lanes.queues {
-        let mut lane = lane.into_iter();
-        let Some(head) = lane.next() else { continue };
-        let head_error = attempts[head].last_error.take().unwrap_or(EntryError::OutOfTime { sink });
+    for head in lanes.heads() {
+        let head_error = errors.remove(&head).unwrap_or(EntryError::OutOfTime { sink });
         let held_back = matches!(head_error, EntryError::OutOfTime { .. }).then_some(head_error.clone());
-        outcomes[head] = Some(Err(head_error));
-        for index in lane {
+        errors.insert(head, head_error);
+        for index in lanes.waiting_behind(head) {
             let group = prepared[index].group.clone().unwrap_or_default();
-            outcomes[index] = Some(Err(held_back.clone().unwrap_or(EntryError::HeldBack { sink, group })));
+            errors.insert(index, held_back.clone().unwrap_or(EntryError::HeldBack { sink, group }));
         }
     }
 }
