@@ -32,6 +32,27 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// The measures the table and the targets share, per process life.
+fn cold_ms(m: &Measured) -> f64 {
+    ms(m.init + m.first_wall)
+}
+
+fn warm_wall_ms(m: &Measured) -> f64 {
+    median(m.warm_wall.iter().map(|d| ms(*d)).collect())
+}
+
+fn warm_cpu_ms(m: &Measured) -> f64 {
+    mean(&m.warm_cpu)
+}
+
+fn first_peak_mib(m: &Measured) -> f64 {
+    m.first_peak_rss as f64 / 1024.0 / 1024.0
+}
+
+fn peak_mib(m: &Measured) -> f64 {
+    m.peak_rss as f64 / 1024.0 / 1024.0
+}
+
 fn mean(values: &[Duration]) -> f64 {
     values.iter().map(|d| ms(*d)).sum::<f64>() / values.len().max(1) as f64
 }
@@ -109,27 +130,27 @@ impl Results {
         );
         let _ = writeln!(out, "| measure | {OURS} | {PRINT} | {BOTO3} | ours vs print-only | ours vs boto3 |");
         let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
-        self.row(&mut out, "cold start + first invoke, 1 record (ms)", 1, |m| ms(m.init + m.first_wall));
+        self.row(&mut out, "cold start + first invoke, 1 record (ms)", 1, cold_ms);
         self.row(&mut out, "init: process start to first `next` (ms)", 1, |m| ms(m.init));
         self.row(&mut out, "CPU during init (ms)", 1, |m| ms(m.init_cpu));
         self.row(&mut out, "first invoke, 1 record (ms)", 1, |m| ms(m.first_wall));
         for &records in &sizes {
             let label = format!("warm invoke, {records} records (ms)");
-            self.row(&mut out, &label, records, |m| median(m.warm_wall.iter().map(|d| ms(*d)).collect()));
+            self.row(&mut out, &label, records, warm_wall_ms);
         }
         for &records in &sizes {
             let label = format!("CPU per warm invoke, {records} records (ms)");
-            self.row(&mut out, &label, records, |m| mean(&m.warm_cpu));
+            self.row(&mut out, &label, records, warm_cpu_ms);
         }
         for &records in &sizes {
             let label = format!("peak RSS after the cold invoke, {records} records (MiB)");
-            self.row(&mut out, &label, records, |m| m.first_peak_rss as f64 / 1024.0 / 1024.0);
+            self.row(&mut out, &label, records, first_peak_mib);
         }
         for &records in &sizes {
             let warm =
                 self.runs.iter().find(|((_, r), _)| *r == records).map_or(0, |(_, runs)| runs[0].warm_wall.len());
             let label = format!("peak RSS after {} invokes, {records} records (MiB)", warm + 1);
-            self.row(&mut out, &label, records, |m| m.peak_rss as f64 / 1024.0 / 1024.0);
+            self.row(&mut out, &label, records, peak_mib);
         }
         for &records in &sizes {
             let label = format!(
@@ -149,36 +170,16 @@ impl Results {
 
     fn targets(&self, out: &mut String) {
         let get = |name, records, metric: fn(&Measured) -> f64| self.get(name, records, metric);
-        let cold: fn(&Measured) -> f64 = |m| ms(m.init + m.first_wall);
-        let wall: fn(&Measured) -> f64 = |m| median(m.warm_wall.iter().map(|d| ms(*d)).collect());
-        let cpu: fn(&Measured) -> f64 = |m| mean(&m.warm_cpu);
-        let rss: fn(&Measured) -> f64 = |m| m.peak_rss as f64 / 1024.0 / 1024.0;
         let stub: fn(&Measured) -> f64 = |m| ms(m.stub_cpu) / m.warm_wall.len().max(1) as f64;
-        let verdict = |met: bool| if met { "met" } else { "MISSED" };
         let _ = writeln!(out, "\nTargets (issue 6):");
-        let (ours, base) = (get(OURS, 1, cold), get(PRINT, 1, cold));
-        let _ = writeln!(
-            out,
-            "- cold start + first invoke, 1 record, < 1/5 of print-only: {} ({}) ",
-            ratio(ours, base),
-            verdict(ours * 5.0 < base)
-        );
-        let (ours, base) = (get(OURS, 1_000, cpu), get(BOTO3, 1_000, cpu));
-        let _ = writeln!(
-            out,
-            "- CPU per 1,000-record invoke < 1/20 of boto3: {} ({}); print-only spends {:.2} ms",
-            ratio(ours, base),
-            verdict(ours * 20.0 < base),
-            get(PRINT, 1_000, cpu)
-        );
-        let (ours, base) = (get(OURS, 1_000, wall), get(BOTO3, 1_000, wall));
-        let _ = writeln!(
-            out,
-            "- wall per 1,000-record invoke < 1/15 of boto3: {} ({})",
-            ratio(ours, base),
-            verdict(ours * 15.0 < base)
-        );
-        let (ours, first) = (get(OURS, 10_000, rss), get(OURS, 10_000, |m| m.first_peak_rss as f64 / 1024.0 / 1024.0));
+        let (ours, base) = (get(OURS, 1, cold_ms), get(PRINT, 1, cold_ms));
+        ratio_target(out, "cold start + first invoke, 1 record, < 1/5 of print-only", ours, base, 5.0, "");
+        let (ours, base) = (get(OURS, 1_000, warm_cpu_ms), get(BOTO3, 1_000, warm_cpu_ms));
+        let print_only = format!("; print-only spends {:.2} ms", get(PRINT, 1_000, warm_cpu_ms));
+        ratio_target(out, "CPU per 1,000-record invoke < 1/20 of boto3", ours, base, 20.0, &print_only);
+        let (ours, base) = (get(OURS, 1_000, warm_wall_ms), get(BOTO3, 1_000, warm_wall_ms));
+        ratio_target(out, "wall per 1,000-record invoke < 1/15 of boto3", ours, base, 15.0, "");
+        let (ours, first) = (get(OURS, 10_000, peak_mib), get(OURS, 10_000, first_peak_mib));
         let _ = writeln!(
             out,
             "- peak RSS at 10,000 records <= 24 MiB: {ours:.1} MiB over the process's invokes ({}); {first:.1} MiB after the cold one ({})",
@@ -192,7 +193,8 @@ impl Results {
             failures.join("; ")
         };
         let _ = writeln!(out, "- API calls: {calls}");
-        let (stub_cpu, ours_wall, ours_cpu) = (get(OURS, 1_000, stub), get(OURS, 1_000, wall), get(OURS, 1_000, cpu));
+        let (stub_cpu, ours_wall, ours_cpu) =
+            (get(OURS, 1_000, stub), get(OURS, 1_000, warm_wall_ms), get(OURS, 1_000, warm_cpu_ms));
         let _ = writeln!(
             out,
             "\nThe stub: {stub_cpu:.2} ms CPU per warm 1,000-record invoke of score-fanout ({:.0}% of one core over its wall time; {:.0}% of the function's own CPU)",
@@ -200,4 +202,17 @@ impl Results {
             100.0 * stub_cpu / ours_cpu
         );
     }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// One line of a "ours under 1/`divisor` of the baseline" target.
+fn ratio_target(out: &mut String, label: &str, ours: f64, base: f64, divisor: f64, note: &str) {
+    let _ = writeln!(out, "- {label}: {} ({}){note}", ratio(ours, base), verdict(ours * divisor < base));
 }
