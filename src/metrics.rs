@@ -17,13 +17,9 @@ use std::collections::BTreeMap;
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "ScoreFanout";
 
-/// Where metric documents go: stdout in Lambda (its log capture hands them to CloudWatch), a buffer in tests.
+/// Where metric documents go: stdout in Lambda, in order with the log (`logging::write_line`; its log capture hands
+/// them to CloudWatch), a buffer in tests.
 pub type MetricsOutput = Box<dyn Fn(&str) + Send + Sync>;
-
-/// Metric documents printed to stdout, one line each.
-pub fn stdout() -> MetricsOutput {
-    Box::new(|document| println!("{document}"))
-}
 
 /// The counts of one invocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
