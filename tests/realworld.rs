@@ -11,16 +11,24 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The corpus, from `SCORE_FANOUT_REALWORLD_EVENTS` (required to be there: CI sets it) or else from
+/// `../shared/realworld-events` beside the clone; a clone without it skips these tests, saying so.
 fn corpus() -> Vec<(String, String)> {
-    let dir = std::env::var("SCORE_FANOUT_REALWORLD_EVENTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-events"));
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: these tests need the shared corpus beside the clone (or SCORE_FANOUT_REALWORLD_EVENTS)",
-            dir.display()
-        )
-    });
+    let (dir, required) = match std::env::var("SCORE_FANOUT_REALWORLD_EVENTS") {
+        Ok(dir) => (PathBuf::from(dir), true),
+        Err(_) => (PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld-events"), false),
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if required => panic!("SCORE_FANOUT_REALWORLD_EVENTS={}: {e}", dir.display()),
+        Err(e) => {
+            eprintln!(
+                "SKIPPED: {}: {e}: the real-world corpus is not beside this clone (set SCORE_FANOUT_REALWORLD_EVENTS)",
+                dir.display()
+            );
+            return Vec::new();
+        }
+    };
     let mut files: Vec<(String, String)> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
