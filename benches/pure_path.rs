@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use score_fanout::config::Topic;
 use score_fanout::decode::decode;
-use score_fanout::publish::{EventBridgeSink, Sink, SnsSink};
+use score_fanout::publish::Sink;
 use serde_json::value::RawValue;
 
 /// The records of `make bench`'s event files: the same generator, the same mix, the same bytes.
@@ -24,9 +24,9 @@ fn pure_path(c: &mut Criterion) {
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .build();
-    let eventbridge = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), "bench-bus", "game.scores");
     let topic = Topic { arn: "arn:aws:sns:us-east-1:123456789012:bench".into(), fifo: false };
-    let sns = SnsSink::new(aws_sdk_sns::Client::new(&sdk), topic);
+    let sinks = score_fanout::aws::fan_out(&sdk, Some("bench-bus"), "game.scores", Some(&topic)).expect("endpoints");
+    let (Some(eventbridge), Some(sns)) = (sinks.eventbridge, sinks.sns) else { unreachable!("both configured") };
     let mut group = c.benchmark_group("decode_classify_build_entries");
     for count in [100, 1_000, 10_000] {
         let input = records(count);

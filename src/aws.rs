@@ -1,17 +1,23 @@
 //! Wiring the AWS SDK clients from the configuration, with timeouts and retries fit for deadline-aware delivery.
 
-use crate::config::Config;
+use crate::config::{Config, Topic};
 use crate::dead_letter::SqsDeadLetter;
 use crate::handler::Handler;
-use crate::publish::{EventBridgeSink, FanOut, SnsSink};
+use crate::publish::wire::{Service, Transport};
+use crate::publish::{eventbridge, sns, EventBridgeSink, FanOut, SnsSink};
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::endpoint::EndpointFuture;
+use aws_smithy_types::endpoint::Endpoint;
+use aws_types::service_config::ServiceConfigKey;
+use futures_util::FutureExt;
 use std::error::Error;
 use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A short description of an SDK error for logs and error messages: the service's error code and message, or for
@@ -24,6 +30,11 @@ where
     if let Some(service) = error.as_service_error() {
         return format!("{}: {}", service.code().unwrap_or("unknown error"), service.message().unwrap_or_default());
     }
+    with_causes(error)
+}
+
+/// An error and every cause under it, joined by `: `.
+pub fn with_causes(error: &dyn Error) -> String {
     let mut detail = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {
@@ -71,14 +82,83 @@ pub fn sdk_loader() -> ConfigLoader {
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
 }
 
-/// Builds the handler for `config`: a client per configured sink, and the dead-letter queue if set.
-pub fn handler(config: &Config, sdk: &SdkConfig) -> LiveHandler {
-    let eventbridge = config
-        .event_bus
-        .as_ref()
-        .map(|bus| EventBridgeSink::new(aws_sdk_eventbridge::Client::new(sdk), bus, &config.event_source));
-    let sns = config.topic.as_ref().map(|topic| SnsSink::new(aws_sdk_sns::Client::new(sdk), topic.clone()));
+/// Why the publishing endpoints could not be worked out at init.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resolve the {service} endpoint: {detail}")]
+pub struct EndpointError {
+    service: &'static str,
+    detail: String,
+}
+
+/// Builds the handler for `config`: its sinks ([`fan_out`]) and the dead-letter queue if set.
+pub fn handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, EndpointError> {
+    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, config.topic.as_ref())?;
     let dead_letter =
         config.dead_letter_queue_url.as_ref().map(|url| SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url));
-    Handler::new(FanOut { eventbridge, sns }, dead_letter, config.dry_run)
+    Ok(Handler::new(fan_out, dead_letter, config.dry_run))
+}
+
+/// A sink per configured target (`bus` with events' `source`, `topic`) over one shared transport. Their
+/// endpoints are resolved here, once, by each service's own endpoint rules.
+pub fn fan_out(
+    sdk: &SdkConfig,
+    bus: Option<&str>,
+    source: &str,
+    topic: Option<&Topic>,
+) -> Result<FanOut, EndpointError> {
+    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+    let transport = Arc::new(Transport::new(region, sdk.credentials_provider()));
+    let eventbridge = match bus {
+        Some(bus) => Some(EventBridgeSink::new(transport.clone(), eventbridge_service(sdk)?, bus, source)),
+        None => None,
+    };
+    let sns = match topic {
+        Some(topic) => Some(SnsSink::new(transport, sns_service(sdk)?, topic.clone())),
+        None => None,
+    };
+    Ok(FanOut { eventbridge, sns })
+}
+
+/// The endpoint rules are evaluated synchronously: their future is always ready.
+fn resolved(future: EndpointFuture<'_>) -> Result<Endpoint, String> {
+    match future.now_or_never() {
+        Some(result) => result.map_err(|e| e.to_string()),
+        None => Err("the endpoint resolver did not answer at once".to_owned()),
+    }
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE>` (or the profile's) when set, else `AWS_ENDPOINT_URL`: what the SDK's clients use.
+fn endpoint_url(sdk: &SdkConfig, service_id: &str) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    sdk.service_config().and_then(|c| c.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// The endpoint of one service by its own crate's rules: the same parameters its client would pass.
+macro_rules! service_endpoint {
+    ($sdk:expr, $krate:ident, $service_id:literal, $signing_name:expr) => {{
+        use $krate::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        let fail = |detail: String| EndpointError { service: $service_id, detail };
+        let params = Params::builder()
+            .set_region($sdk.region().map(ToString::to_string))
+            .set_use_fips($sdk.use_fips())
+            .set_use_dual_stack($sdk.use_dual_stack())
+            .set_endpoint(endpoint_url($sdk, $service_id))
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let endpoint = resolved(DefaultResolver::new().resolve_endpoint(&params)).map_err(fail)?;
+        Ok(Service { url: endpoint.url().to_owned(), signing_name: $signing_name })
+    }};
+}
+
+fn eventbridge_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
+    service_endpoint!(sdk, aws_sdk_eventbridge, "EventBridge", eventbridge::SIGNING_NAME)
+}
+
+fn sns_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
+    service_endpoint!(sdk, aws_sdk_sns, "SNS", sns::SIGNING_NAME)
 }

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     logging::init_in_blocks(&config);
     // Metric documents go out with the log, in its blocks (logging::Blocks).
-    let handler = aws::handler(&config, &aws::function_sdk_config().await).with_metrics(Box::new(logging::write_line));
+    let handler = aws::handler(&config, &aws::function_sdk_config().await)?.with_metrics(Box::new(logging::write_line));
     let handler = &handler;
     logging::flush();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<StreamEvent>| async move {

@@ -24,7 +24,8 @@ async fn rig(test: &str, policy: impl Fn(&Call, &mut fastrand::Rng) -> Fault + S
     let sdk = common::sdk().await;
     let stack = provision(&sdk, &common::unique_prefix(test), "game.scores").await.expect("provisioning");
     let proxy = FaultProxy::start(common::endpoint(), 7, policy).await;
-    let handler = score_fanout::aws::handler(&config_for(&stack, false), &common::sdk_at(&proxy.endpoint).await);
+    let handler = score_fanout::aws::handler(&config_for(&stack, false), &common::sdk_at(&proxy.endpoint).await)
+        .expect("endpoints resolve");
     Rig { sdk, stack, proxy, handler }
 }
 
@@ -118,7 +119,7 @@ async fn a_refused_connection_is_an_outage_answered_with_a_checkpoint_not_an_err
     let rig = rig("refused", |_, _| Fault::Forward).await;
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let unreachable = common::sdk_at(&format!("http://127.0.0.1:{closed_port}")).await;
-    let handler = score_fanout::aws::handler(&config_for(&rig.stack, false), &unreachable);
+    let handler = score_fanout::aws::handler(&config_for(&rig.stack, false), &unreachable).expect("endpoints resolve");
     let records = players(3);
     let started = Instant::now();
     let response = handler

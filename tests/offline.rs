@@ -29,7 +29,8 @@ async fn fixture(test: &str) -> Fixture {
 
 impl Fixture {
     async fn run_function(&self, dry_run: bool) -> Report {
-        let handler = score_fanout::aws::handler(&config_for(&self.stack, dry_run), &self.sdk);
+        let handler =
+            score_fanout::aws::handler(&config_for(&self.stack, dry_run), &self.sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
         let source = Source {
             streams: &streams,

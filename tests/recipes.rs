@@ -7,7 +7,7 @@ mod common;
 use aws_sdk_sqs::types::QueueAttributeName;
 use score_fanout::config::Topic;
 use score_fanout::domain::{DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, RemovalReason, ScoreChanged};
-use score_fanout::publish::{Delivery, EventBridgeSink, FanOut, Publish, RetryBudget, SnsSink};
+use score_fanout::publish::{Delivery, Publish, RetryBudget};
 use std::time::Duration;
 
 enum Recipe {
@@ -155,10 +155,8 @@ async fn each_recipe_selects_the_events_it_promises() {
         queues.push(url);
     }
 
-    let fan_out = FanOut {
-        eventbridge: Some(EventBridgeSink::new(bus.clone(), &bus_name, "game.scores")),
-        sns: Some(SnsSink::new(sns.clone(), Topic { arn: topic_arn.clone(), fifo: false })),
-    };
+    let topic = Topic { arn: topic_arn.clone(), fifo: false };
+    let fan_out = score_fanout::aws::fan_out(&sdk, Some(&bus_name), "game.scores", Some(&topic)).expect("endpoints");
     let published = fan_out.publish(&events(), &RetryBudget::new(Duration::from_secs(30))).await;
     assert!(published.deliveries.iter().all(|d| matches!(d, Delivery::Delivered)), "{:?}", published.deliveries);
 

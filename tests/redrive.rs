@@ -43,7 +43,8 @@ async fn rig(test: &str, broken: Arc<AtomicBool>, fault: Fault) -> Rig {
 
 impl Rig {
     async fn run_function(&self, mapping: Mapping) {
-        let handler = score_fanout::aws::handler(&config_for(&self.stack, false), &self.proxy_sdk);
+        let handler =
+            score_fanout::aws::handler(&config_for(&self.stack, false), &self.proxy_sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
         let on_failure = OnFailureQueue {
             sqs: aws_sdk_sqs::Client::new(&self.sdk),
@@ -62,14 +63,14 @@ impl Rig {
 
     /// The stream redrive's handler: the function's own configuration.
     fn redrive_handler(&self) -> score_fanout::aws::LiveHandler {
-        score_fanout::aws::handler(&config_for(&self.stack, false), &self.sdk)
+        score_fanout::aws::handler(&config_for(&self.stack, false), &self.sdk).expect("endpoints resolve")
     }
 
     /// The poison redrive's handler: the function's sinks, no dead-letter queue (what still fails stays put).
     fn poison_handler(&self) -> score_fanout::aws::LiveHandler {
         let mut config = config_for(&self.stack, false);
         config.dead_letter_queue_url = None;
-        score_fanout::aws::handler(&config, &self.sdk)
+        score_fanout::aws::handler(&config, &self.sdk).expect("endpoints resolve")
     }
 
     async fn event_ids_on_bus(&self) -> Vec<String> {

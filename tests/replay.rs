@@ -94,7 +94,8 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         log_level: None,
         json_logs: false,
     };
-    let handler = score_fanout::aws::handler(&config, &common::sdk_at(&proxy.endpoint).await);
+    let handler =
+        score_fanout::aws::handler(&config, &common::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
     let made = workload(records, seed);
 
     let mapping = Mapping { batch_size: 100, max_retries: 1_000, timeout: Duration::from_secs(5) };

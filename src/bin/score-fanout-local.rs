@@ -126,7 +126,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
         Command::Files { files, mapping } => {
             let config = Config::from_env()?;
             logging::init(&config);
-            let handler = aws::handler(&config, &sdk);
+            let handler = aws::handler(&config, &sdk)?;
             let mut report = Report::default();
             for path in files {
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
@@ -139,7 +139,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
         Command::Stream { stream_arn, table, from, follow, on_failure_queue, mapping } => {
             let config = Config::from_env()?;
             logging::init(&config);
-            let handler = aws::handler(&config, &sdk);
+            let handler = aws::handler(&config, &sdk)?;
             let stream_arn = match (stream_arn, table) {
                 (Some(arn), _) => arn,
                 (None, table) => latest_stream_arn(&sdk, &table.unwrap_or_default()).await?,

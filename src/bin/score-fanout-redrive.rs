@@ -59,7 +59,13 @@ async fn main() -> ExitCode {
     }
     logging::init(&config);
     let sdk = aws::sdk_config().await;
-    let handler = aws::handler(&config, &sdk);
+    let handler = match aws::handler(&config, &sdk) {
+        Ok(handler) => handler,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let timeout = Duration::from_secs(cli.timeout);
     let result = match &cli.command {

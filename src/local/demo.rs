@@ -22,6 +22,8 @@ pub enum DemoError {
     Stream(#[from] StreamError),
     #[error(transparent)]
     Inbox(#[from] InboxError),
+    #[error(transparent)]
+    Endpoint(#[from] crate::aws::EndpointError),
 }
 
 /// The function's configuration for a provisioned stack.
@@ -59,7 +61,7 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
     let table = GameTable::new(aws_sdk_dynamodb::Client::new(sdk), &stack.table);
     write_demo_steps(&table, |step| println!("   {step}")).await?;
     println!("\n== 3. The function on the stream (its log)");
-    let handler = crate::aws::handler(&config_for(&stack, false), sdk);
+    let handler = crate::aws::handler(&config_for(&stack, false), sdk)?;
     let mapping = Mapping { batch_size: 100, max_retries: 3, timeout: Duration::from_secs(60) };
     let client = aws_sdk_dynamodbstreams::Client::new(sdk);
     let on_failure =

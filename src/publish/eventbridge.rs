@@ -1,47 +1,136 @@
-//! The EventBridge sink: one `PutEvents` entry per domain event on the configured bus.
+//! The EventBridge sink: one `PutEvents` entry per domain event on the configured bus, sent as the JSON 1.1
+//! protocol's request and read from its answer.
 
+use super::wire::{self, Answer, Service, SharedTransport, WireError};
 use super::{EntryError, Prepared, Sink};
 use crate::domain::DomainEvent;
-use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
-use aws_sdk_eventbridge::Client;
+use serde::{Deserialize, Serialize};
 
 const SINK: &str = "EventBridge";
+/// The name requests to EventBridge are signed for.
+pub const SIGNING_NAME: &str = "events";
 
 /// Per-entry error codes that mean the entry itself is invalid: resending it can never succeed. Anything else
 /// (throttling, internal failures, missing permissions that a deploy can fix) is retried.
 const PERMANENT_CODES: &[&str] =
     &["InvalidArgument", "MalformedDetail", "ValidationException", "InvalidEventPatternException"];
 
+/// Characters of an unreadable error answer quoted in the error.
+const MAX_QUOTED_ANSWER: usize = 300;
+
+/// One `PutEvents` entry: what differs between events (bus and source are the sink's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventBridgeEntry {
+    pub detail_type: &'static str,
+    pub detail: String,
+}
+
 /// Publishes to one event bus.
 pub struct EventBridgeSink {
-    client: Client,
+    transport: SharedTransport,
+    service: Service,
     bus: String,
     source: String,
 }
 
 impl EventBridgeSink {
     /// A sink for `bus` (name or ARN) with events' `Source` set to `source`.
-    pub fn new(client: Client, bus: impl Into<String>, source: impl Into<String>) -> Self {
-        Self { client, bus: bus.into(), source: source.into() }
+    pub fn new(
+        transport: SharedTransport,
+        service: Service,
+        bus: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Self {
+        Self { transport, service, bus: bus.into(), source: source.into() }
     }
 
     /// The `PutEvents` entry for `event`.
-    pub fn to_entry(&self, event: &DomainEvent) -> PutEventsRequestEntry {
-        PutEventsRequestEntry::builder()
-            .event_bus_name(&self.bus)
-            .source(&self.source)
-            .detail_type(event.name())
-            .detail(event.to_json())
-            .build()
+    pub fn to_entry(&self, event: &DomainEvent) -> EventBridgeEntry {
+        EventBridgeEntry { detail_type: event.name(), detail: event.to_json() }
+    }
+
+    /// The entry's size as EventBridge counts it towards the 256 KiB request limit (no `Time`, no `Resources`).
+    pub fn entry_size(&self, entry: &EventBridgeEntry) -> usize {
+        self.source.len() + entry.detail_type.len() + entry.detail.len()
+    }
+
+    /// The request body for `entries`, as the service reads it.
+    pub fn request_body(&self, entries: &[EventBridgeEntry]) -> Vec<u8> {
+        let entries = entries
+            .iter()
+            .map(|entry| RequestEntry {
+                event_bus_name: &self.bus,
+                source: &self.source,
+                detail_type: entry.detail_type,
+                detail: &entry.detail,
+            })
+            .collect();
+        // Strings only: serializing cannot fail.
+        serde_json::to_vec(&PutEventsRequest { entries }).unwrap_or_default()
     }
 }
 
-/// The entry's size as EventBridge counts it towards the 256 KiB request limit (no `Time`, no `Resources`).
-pub fn entry_size(entry: &PutEventsRequestEntry) -> usize {
-    [entry.source(), entry.detail_type(), entry.detail()].iter().map(|field| field.map_or(0, str::len)).sum()
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutEventsRequest<'a> {
+    entries: Vec<RequestEntry<'a>>,
 }
 
-fn outcome(result: Option<&PutEventsResultEntry>) -> Result<(), EntryError> {
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RequestEntry<'a> {
+    event_bus_name: &'a str,
+    source: &'a str,
+    detail_type: &'a str,
+    detail: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutEventsResponse {
+    #[serde(default)]
+    entries: Vec<ResultEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResultEntry {
+    error_code: Option<String>,
+    error_message: Option<String>,
+}
+
+/// A JSON protocol error answer: `{"__type": "ThrottlingException", "message": "..."}` (the type may carry a
+/// namespace before `#`, the header `x-amzn-errortype` a suffix after `:`).
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    #[serde(rename = "__type", alias = "code")]
+    error_type: Option<String>,
+    #[serde(alias = "Message")]
+    message: Option<String>,
+}
+
+/// The per-entry results of an answer, in request order, or why there are none.
+fn read_answer(answer: Answer) -> Result<Vec<ResultEntry>, WireError> {
+    if answer.is_success() {
+        let response: PutEventsResponse = serde_json::from_slice(&answer.body)
+            .map_err(|e| WireError::Unexpected(format!("PutEvents answer is not its JSON: {e}")))?;
+        return Ok(response.entries);
+    }
+    let parsed: Option<ErrorAnswer> = serde_json::from_slice(&answer.body).ok();
+    let raw = answer.error_type.or_else(|| parsed.as_ref().and_then(|p| p.error_type.clone()));
+    let code = match raw {
+        Some(raw) => raw.rsplit('#').next().and_then(|code| code.split(':').next()).unwrap_or_default().to_owned(),
+        None => format!("HTTP{}", answer.status),
+    };
+    // An answer that is not the protocol's JSON (a proxy's page) is quoted, so that the log says what came back.
+    let message = match parsed {
+        Some(parsed) => parsed.message.unwrap_or_default(),
+        None => String::from_utf8_lossy(&answer.body).chars().take(MAX_QUOTED_ANSWER).collect(),
+    };
+    Err(WireError::Service { status: answer.status, code, message })
+}
+
+fn outcome(result: Option<&ResultEntry>) -> Result<(), EntryError> {
     let Some(result) = result else {
         return Err(EntryError::Failed {
             sink: SINK,
@@ -49,11 +138,11 @@ fn outcome(result: Option<&PutEventsResultEntry>) -> Result<(), EntryError> {
             message: "the response did not list the entry".into(),
         });
     };
-    match result.error_code() {
+    match &result.error_code {
         None => Ok(()),
         Some(code) => {
-            let code = code.to_owned();
-            let message = result.error_message().unwrap_or_default().to_owned();
+            let code = code.clone();
+            let message = result.error_message.clone().unwrap_or_default();
             if PERMANENT_CODES.contains(&code.as_str()) {
                 Err(EntryError::Rejected { sink: SINK, code, message })
             } else {
@@ -64,7 +153,7 @@ fn outcome(result: Option<&PutEventsResultEntry>) -> Result<(), EntryError> {
 }
 
 impl Sink for EventBridgeSink {
-    type Entry = PutEventsRequestEntry;
+    type Entry = EventBridgeEntry;
 
     fn name(&self) -> &'static str {
         SINK
@@ -72,14 +161,16 @@ impl Sink for EventBridgeSink {
 
     fn prepare(&self, event: &DomainEvent, _index: usize) -> Prepared<Self::Entry> {
         let entry = self.to_entry(event);
-        Prepared { size: entry_size(&entry), entry, group: None }
+        Prepared { size: self.entry_size(&entry), entry, group: None }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
         let count = entries.len();
-        match self.client.put_events().set_entries(Some(entries)).send().await {
+        let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", "AWSEvents.PutEvents")];
+        let answer = wire::post(&self.transport, &self.service, &headers, self.request_body(&entries)).await;
+        match answer.and_then(read_answer) {
             // Results come back in request order; a non-zero FailedEntryCount shows up as entries with an error code.
-            Ok(output) => (0..count).map(|i| outcome(output.entries().get(i))).collect(),
+            Ok(results) => (0..count).map(|i| outcome(results.get(i))).collect(),
             Err(error) => vec![Err(EntryError::request(SINK, error)); count],
         }
     }

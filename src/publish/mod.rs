@@ -2,11 +2,14 @@
 
 pub mod chunk;
 pub mod eventbridge;
+#[cfg(test)]
+pub mod fake_service;
 pub mod retry;
 pub mod sns;
+pub mod sns_query;
+pub mod wire;
 
 use crate::domain::DomainEvent;
-use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 pub use retry::RetryBudget;
 use retry::{deliver, Delivered};
 use std::error::Error;
@@ -44,12 +47,11 @@ pub enum EntryError {
 impl EntryError {
     /// A whole-request failure: the service's code and message, or for a transport failure (timeout,
     /// connection refused) the full chain of causes.
-    pub fn request<E, R>(sink: &'static str, error: SdkError<E, R>) -> Self
-    where
-        E: ProvideErrorMetadata + Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        let detail = crate::aws::error_detail(&error);
+    pub fn request(sink: &'static str, error: wire::WireError) -> Self {
+        let detail = match &error {
+            wire::WireError::Service { code, message, .. } => format!("{code}: {message}"),
+            other => crate::aws::with_causes(other),
+        };
         Self::Request { sink, detail, source: Arc::new(error) }
     }
 
@@ -80,7 +82,7 @@ pub struct Prepared<E> {
     pub group: Option<String>,
 }
 
-/// One publishing target (EventBridge bus, SNS topic) behind its SDK client.
+/// One publishing target (EventBridge bus, SNS topic).
 pub trait Sink: Sync {
     type Entry: Clone + Send + Sync;
 

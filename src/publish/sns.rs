@@ -1,55 +1,61 @@
 //! The SNS sink: one `PublishBatch` entry per domain event, with the attributes subscribers filter on.
 
+use super::sns_query::{self, BatchResult, Failure};
+use super::wire::{self, Service, SharedTransport};
 use super::{EntryError, Prepared, Sink};
 use crate::config::Topic;
 use crate::domain::DomainEvent;
-use aws_sdk_sns::types::{
-    BatchResultErrorEntry, MessageAttributeValue, PublishBatchRequestEntry, PublishBatchResultEntry,
-};
-use aws_sdk_sns::Client;
 use sha2::{Digest, Sha256};
 
 const SINK: &str = "SNS";
+/// The name requests to SNS are signed for.
+pub const SIGNING_NAME: &str = "sns";
 /// SNS message group ids: 1-128 characters, letters, digits and ASCII punctuation.
 const MAX_GROUP_ID_LEN: usize = 128;
+/// Both message attributes are of SNS type `String`.
+const STRING: &str = "String";
+
+/// One `PublishBatch` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnsEntry {
+    /// Unique within the request: `e` and the event's index in the invocation.
+    pub id: String,
+    /// The event's JSON document.
+    pub message: String,
+    /// Attribute `eventType`.
+    pub event_type: &'static str,
+    /// Attribute `playerId`.
+    pub player_id: String,
+    /// FIFO topics only: the message group (the player) and the deduplication id (the eventId).
+    pub group: Option<String>,
+    pub deduplication_id: Option<String>,
+}
 
 /// Publishes to one topic, standard or FIFO.
 pub struct SnsSink {
-    client: Client,
+    transport: SharedTransport,
+    service: Service,
     topic: Topic,
 }
 
 impl SnsSink {
     /// A sink for `topic`.
-    pub fn new(client: Client, topic: Topic) -> Self {
-        Self { client, topic }
+    pub fn new(transport: SharedTransport, service: Service, topic: Topic) -> Self {
+        Self { transport, service, topic }
     }
 
     /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
-    pub fn to_entry(&self, event: &DomainEvent, index: usize) -> PublishBatchRequestEntry {
-        let builder = PublishBatchRequestEntry::builder()
-            .id(format!("e{index}"))
-            .message(event.to_json())
-            .message_attributes("eventType", string_attribute(event.name()))
-            .message_attributes("playerId", string_attribute(event.player_id()));
-        let builder = if self.topic.fifo {
-            builder
-                .message_group_id(message_group_id(event.player_id()))
-                .message_deduplication_id(&event.meta().event_id)
-        } else {
-            builder
-        };
-        // Only `id` and `message` are required, and both are always set.
-        builder.build().unwrap_or_else(|_| unreachable!("id and message are set"))
+    pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
+        let fifo = self.topic.fifo;
+        SnsEntry {
+            id: format!("e{index}"),
+            message: event.to_json(),
+            event_type: event.name(),
+            player_id: event.player_id().to_owned(),
+            group: fifo.then(|| message_group_id(event.player_id())),
+            deduplication_id: fifo.then(|| event.meta().event_id.clone()),
+        }
     }
-}
-
-fn string_attribute(value: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .unwrap_or_else(|_| unreachable!("data_type is set"))
 }
 
 /// The player id when SNS accepts it as a message group id, else its SHA-256 in hex (64 valid characters).
@@ -64,35 +70,23 @@ pub fn message_group_id(player_id: &str) -> String {
 }
 
 /// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
-pub fn entry_size(entry: &PublishBatchRequestEntry) -> usize {
-    let attributes: usize = entry
-        .message_attributes()
-        .map(|attributes| {
-            attributes
-                .iter()
-                .map(|(name, value)| name.len() + value.data_type().len() + value.string_value().map_or(0, str::len))
-                .sum()
-        })
-        .unwrap_or(0);
-    entry.message().len() + attributes
+pub fn entry_size(entry: &SnsEntry) -> usize {
+    let attributes = "eventType".len() + STRING.len() + entry.event_type.len();
+    let attributes = attributes + "playerId".len() + STRING.len() + entry.player_id.len();
+    entry.message.len() + attributes
 }
 
-fn outcome(
-    id: &str,
-    successful: &[PublishBatchResultEntry],
-    failed: &[BatchResultErrorEntry],
-) -> Result<(), EntryError> {
-    if let Some(error) = failed.iter().find(|error| error.id() == id) {
-        let code = error.code().to_owned();
-        let message = error.message().unwrap_or_default().to_owned();
+fn outcome(id: &str, result: &BatchResult) -> Result<(), EntryError> {
+    if let Some(Failure { code, message, sender_fault, .. }) = result.failed.iter().find(|error| error.id == id) {
+        let (code, message) = (code.clone(), message.clone());
         // SenderFault: the entry itself is at fault (invalid parameter, too large...): resending cannot help.
-        return if error.sender_fault() {
+        return if *sender_fault {
             Err(EntryError::Rejected { sink: SINK, code, message })
         } else {
             Err(EntryError::Failed { sink: SINK, code, message })
         };
     }
-    if successful.iter().any(|entry| entry.id() == Some(id)) {
+    if result.successful.iter().any(|successful| successful == id) {
         Ok(())
     } else {
         Err(EntryError::Failed {
@@ -104,7 +98,7 @@ fn outcome(
 }
 
 impl Sink for SnsSink {
-    type Entry = PublishBatchRequestEntry;
+    type Entry = SnsEntry;
 
     fn name(&self) -> &'static str {
         SINK
@@ -112,17 +106,17 @@ impl Sink for SnsSink {
 
     fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
         let entry = self.to_entry(event, index);
-        let group = entry.message_group_id().map(str::to_owned);
+        let group = entry.group.clone();
         Prepared { size: entry_size(&entry), entry, group }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
-        let ids: Vec<String> = entries.iter().map(|entry| entry.id().to_owned()).collect();
-        let request =
-            self.client.publish_batch().topic_arn(&self.topic.arn).set_publish_batch_request_entries(Some(entries));
-        match request.send().await {
-            Ok(output) => ids.iter().map(|id| outcome(id, output.successful(), output.failed())).collect(),
-            Err(error) => vec![Err(EntryError::request(SINK, error)); ids.len()],
+        let body = sns_query::request_body(&self.topic.arn, &entries);
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        let answer = wire::post(&self.transport, &self.service, &headers, body).await;
+        match answer.and_then(sns_query::read_answer) {
+            Ok(result) => entries.iter().map(|entry| outcome(&entry.id, &result)).collect(),
+            Err(error) => vec![Err(EntryError::request(SINK, error)); entries.len()],
         }
     }
 }

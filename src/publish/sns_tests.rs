@@ -1,82 +1,120 @@
-//! SNS adapter tests: entry building, group ids, and `PublishBatch` `Failed` entries through `aws-smithy-mocks`.
+//! SNS adapter tests: entries, group ids, the `PublishBatch` request in the query protocol, and `Failed` entries
+//! and error answers read from the service's XML, through a service answering from memory.
 
 use super::*;
+use crate::publish::fake_service::{fake, Received};
 use crate::publish::retry::{deliver, RetryBudget};
 use crate::test_support::{event_for_player, event_id_of, events};
-use aws_sdk_sns::config::retry::RetryConfig;
-use aws_sdk_sns::operation::publish_batch::{PublishBatchError, PublishBatchInput, PublishBatchOutput};
-use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The entries (id, eventId) of every `PublishBatch` request, in the order the requests were made.
-type Requests = Arc<Mutex<Vec<Vec<(String, String)>>>>;
-type Answer = dyn Fn(usize, &PublishBatchInput) -> MockResponse<PublishBatchOutput, PublishBatchError> + Send + Sync;
-
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:score-events";
 const FIFO_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:score-events.fifo";
+const ENTRY: &str = "PublishBatchRequestEntries.member";
 
-fn sink_answering(topic: &str, answer: Box<Answer>) -> (SnsSink, Requests) {
-    let requests: Requests = Arc::default();
-    let seen = requests.clone();
-    let rule = mock!(Client::publish_batch).then_compute_response(move |input| {
-        let mut seen = seen.lock().expect("lock");
-        let entries = input.publish_batch_request_entries();
-        seen.push(entries.iter().map(|e| (e.id().to_owned(), event_id_of(e.message()))).collect());
-        answer(seen.len(), input)
-    });
-    let client =
-        mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&rule], |config| config.retry_config(RetryConfig::disabled()));
-    let topic = Topic { arn: topic.to_owned(), fifo: topic.ends_with(".fifo") };
-    (SnsSink::new(client, topic), requests)
+/// A request's form fields.
+fn form(body: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
 }
 
-/// Answers with every entry successful except those whose id `failure` maps to (code, sender fault).
-fn answer_with(
-    input: &PublishBatchInput,
-    failure: impl Fn(&str) -> Option<(&'static str, bool)>,
-) -> PublishBatchOutput {
-    let mut output = PublishBatchOutput::builder();
-    for entry in input.publish_batch_request_entries() {
-        output = match failure(entry.id()) {
-            None => output.successful(PublishBatchResultEntry::builder().id(entry.id()).message_id("m").build()),
-            Some((code, sender_fault)) => output.failed(
-                BatchResultErrorEntry::builder()
-                    .id(entry.id())
-                    .code(code)
-                    .message(code)
-                    .sender_fault(sender_fault)
-                    .build()
-                    .expect("entry"),
-            ),
-        };
+/// The (id, eventId) of every entry of a request, in order.
+fn entries_of(body: &str) -> Vec<(String, String)> {
+    let fields = form(body);
+    (1..)
+        .map_while(|n| {
+            let id = fields.get(&format!("{ENTRY}.{n}.Id"))?;
+            Some((id.clone(), event_id_of(&fields[&format!("{ENTRY}.{n}.Message")])))
+        })
+        .collect()
+}
+
+/// A sink on `topic` whose service answers request number N (from 1) with `answer(N, entries of the request)`.
+fn sink_answering(
+    topic: &str,
+    answer: impl Fn(usize, &[(String, String)]) -> (u16, String) + Send + Sync + 'static,
+) -> (SnsSink, Arc<Mutex<Vec<Received>>>) {
+    let (transport, service, received) = fake(SIGNING_NAME, move |call, body| answer(call, &entries_of(body)));
+    let topic = Topic { arn: topic.to_owned(), fifo: topic.ends_with(".fifo") };
+    (SnsSink::new(transport, service, topic), received)
+}
+
+/// An answer with every listed entry successful except those `failure` maps to (code, sender fault).
+fn answer_with(entries: &[(String, String)], failure: impl Fn(&str) -> Option<(&'static str, bool)>) -> (u16, String) {
+    let (mut successful, mut failed) = (String::new(), String::new());
+    for (id, _) in entries {
+        match failure(id) {
+            None => successful.push_str(&format!("<member><Id>{id}</Id><MessageId>m-{id}</MessageId></member>")),
+            Some((code, fault)) => failed.push_str(&format!(
+                "<member><Id>{id}</Id><Code>{code}</Code><Message>{code} here</Message>\
+                 <SenderFault>{fault}</SenderFault></member>"
+            )),
+        }
     }
-    output.build()
+    let xml = format!(
+        "<PublishBatchResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishBatchResult>\
+         <Successful>{successful}</Successful><Failed>{failed}</Failed></PublishBatchResult>\
+         <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishBatchResponse>"
+    );
+    (200, xml)
+}
+
+fn request_entries(received: &Mutex<Vec<Received>>) -> Vec<Vec<(String, String)>> {
+    received.lock().expect("lock").iter().map(|r| entries_of(&r.body)).collect()
 }
 
 #[test]
 fn a_standard_entry_carries_the_event_json_and_filterable_attributes() {
-    let (sink, _) = sink_answering(TOPIC, Box::new(|_, input| MockResponse::Output(answer_with(input, |_| None))));
+    let (sink, _) = sink_answering(TOPIC, |_, entries| answer_with(entries, |_| None));
     let event = &events(1)[0];
     let entry = sink.to_entry(event, 7);
-    assert_eq!(entry.id(), "e7");
-    assert_eq!(entry.message(), event.to_json());
-    let attributes = entry.message_attributes().expect("attributes");
-    assert_eq!(attributes["eventType"].string_value(), Some("PlayerAdded"));
-    assert_eq!(attributes["eventType"].data_type(), "String");
-    assert_eq!(attributes["playerId"].string_value(), Some("p0"));
-    assert_eq!(entry.message_group_id(), None);
-    assert_eq!(entry.message_deduplication_id(), None);
+    assert_eq!(entry.id, "e7");
+    assert_eq!(entry.message, event.to_json());
+    assert_eq!((entry.event_type, entry.player_id.as_str()), ("PlayerAdded", "p0"));
+    assert_eq!((entry.group.as_deref(), entry.deduplication_id.as_deref()), (None, None));
     let size = event.to_json().len() + "eventType".len() + 6 + "PlayerAdded".len() + "playerId".len() + 6 + 2;
     assert_eq!(entry_size(&entry), size);
 }
 
 #[test]
 fn a_fifo_entry_groups_by_player_and_deduplicates_by_event_id() {
-    let (sink, _) = sink_answering(FIFO_TOPIC, Box::new(|_, input| MockResponse::Output(answer_with(input, |_| None))));
+    let (sink, _) = sink_answering(FIFO_TOPIC, |_, entries| answer_with(entries, |_| None));
     let entry = sink.to_entry(&event_for_player(3, "1234"), 3);
-    assert_eq!(entry.message_group_id(), Some("1234"));
-    assert_eq!(entry.message_deduplication_id(), Some("ev3"));
+    assert_eq!(entry.group.as_deref(), Some("1234"));
+    assert_eq!(entry.deduplication_id.as_deref(), Some("ev3"));
+}
+
+#[test]
+fn the_request_is_the_query_protocols_form_with_string_attributes() {
+    let (sink, _) = sink_answering(FIFO_TOPIC, |_, entries| answer_with(entries, |_| None));
+    let event = event_for_player(3, "a b&c=d");
+    let fields =
+        form(std::str::from_utf8(&sns_query::request_body(FIFO_TOPIC, &[sink.to_entry(&event, 3)])).expect("UTF-8"));
+    let field = |name: &str| fields.get(&format!("{ENTRY}.1.{name}")).map(String::as_str);
+    assert_eq!((fields["Action"].as_str(), fields["Version"].as_str()), ("PublishBatch", "2010-03-31"));
+    assert_eq!(fields["TopicArn"], FIFO_TOPIC);
+    assert_eq!(field("Id"), Some("e3"));
+    assert_eq!(field("Message"), Some(event.to_json().as_str()));
+    assert_eq!(field("MessageAttributes.entry.1.Name"), Some("eventType"));
+    assert_eq!(field("MessageAttributes.entry.1.Value.DataType"), Some("String"));
+    assert_eq!(field("MessageAttributes.entry.1.Value.StringValue"), Some("PlayerAdded"));
+    assert_eq!(field("MessageAttributes.entry.2.Name"), Some("playerId"));
+    assert_eq!(field("MessageAttributes.entry.2.Value.StringValue"), Some("a b&c=d"));
+    assert_eq!(field("MessageGroupId").map(str::len), Some(64), "a player id SNS would refuse is hashed");
+    assert_eq!(field("MessageDeduplicationId"), Some("ev3"));
+    assert_eq!(fields.len(), 3 + 10);
+}
+
+#[tokio::test]
+async fn a_request_is_signed_for_sns_in_the_region() {
+    let (sink, received) = sink_answering(TOPIC, |_, entries| answer_with(entries, |_| None));
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
+    assert!(outcomes[0].is_ok(), "{outcomes:?}");
+    let request = received.lock().expect("lock")[0].clone();
+    assert_eq!(request.content_type.as_deref(), Some("application/x-www-form-urlencoded"));
+    let authorization = request.authorization.expect("signed");
+    assert!(authorization.contains("Credential=AKIDEXAMPLE/"), "{authorization}");
+    assert!(authorization.contains("/us-east-1/sns/aws4_request"), "{authorization}");
 }
 
 #[test]
@@ -92,51 +130,49 @@ fn group_ids_that_sns_would_refuse_become_their_sha256() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_entries_are_resent_unless_the_sender_is_at_fault() {
-    let (sink, requests) = sink_answering(
-        TOPIC,
-        Box::new(|call, input| {
-            MockResponse::Output(answer_with(input, |id| match (call, id) {
-                (1, "e1") => Some(("Throttled", false)),
-                (1, "e2") => Some(("InternalError", false)),
-                (_, "e3") => Some(("InvalidParameter", true)),
-                _ => None,
-            }))
-        }),
-    );
+    let (sink, received) = sink_answering(TOPIC, |call, entries| {
+        answer_with(entries, |id| match (call, id) {
+            (1, "e1") => Some(("Throttled", false)),
+            (1, "e2") => Some(("InternalError", false)),
+            (_, "e3") => Some(("InvalidParameter", true)),
+            _ => None,
+        })
+    });
     let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes[..3].iter().all(Result::is_ok), "{outcomes:?}");
     assert!(matches!(&outcomes[3], Err(EntryError::Rejected { code, .. }) if code == "InvalidParameter"));
     let ids: Vec<Vec<String>> =
-        requests.lock().expect("lock").iter().map(|r| r.iter().map(|(id, _)| id.clone()).collect()).collect();
+        request_entries(&received).into_iter().map(|r| r.into_iter().map(|(id, _)| id).collect()).collect();
     assert_eq!(ids, vec![vec!["e0", "e1", "e2", "e3"], vec!["e1", "e2"]]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_entry_missing_from_the_response_is_retried() {
-    let (sink, requests) = sink_answering(
-        TOPIC,
-        Box::new(|call, input| {
-            let mut output = answer_with(input, |_| None);
-            if call == 1 {
-                output = PublishBatchOutput::builder().set_successful(Some(output.successful()[1..].to_vec())).build();
-            }
-            MockResponse::Output(output)
-        }),
-    );
+    let (sink, received) =
+        sink_answering(TOPIC, |call, entries| answer_with(&entries[usize::from(call == 1)..], |_| None));
     let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok));
-    assert_eq!(requests.lock().expect("lock")[1], vec![("e0".to_owned(), "ev0".to_owned())]);
+    assert_eq!(request_entries(&received)[1], vec![("e0".to_owned(), "ev0".to_owned())]);
+}
+
+#[tokio::test]
+async fn an_error_answer_names_the_code_and_message() {
+    let error = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>\
+                 </Error><RequestId>r</RequestId></ErrorResponse>";
+    let (sink, _) = sink_answering(TOPIC, move |_, _| (400, error.to_owned()));
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
+    let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!(detail, "Throttling: Rate exceeded");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_fifo_topic_never_sends_two_entries_of_one_player_together() {
-    let (sink, requests) =
-        sink_answering(FIFO_TOPIC, Box::new(|_, input| MockResponse::Output(answer_with(input, |_| None))));
+    let (sink, received) = sink_answering(FIFO_TOPIC, |_, entries| answer_with(entries, |_| None));
     let batch =
         vec![event_for_player(0, "A"), event_for_player(1, "A"), event_for_player(2, "B"), event_for_player(3, "A")];
     let outcomes = deliver(&sink, &batch, &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok));
     let event_ids: Vec<Vec<String>> =
-        requests.lock().expect("lock").iter().map(|r| r.iter().map(|(_, event)| event.clone()).collect()).collect();
+        request_entries(&received).into_iter().map(|r| r.into_iter().map(|(_, event)| event).collect()).collect();
     assert_eq!(event_ids, vec![vec!["ev0", "ev2"], vec!["ev1"], vec!["ev3"]]);
 }

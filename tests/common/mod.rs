@@ -23,6 +23,12 @@ pub fn endpoint() -> &'static str {
 }
 
 fn start_moto() -> String {
+    start_moto_with(&[])
+}
+
+/// A moto server of this test binary's own, with `env` added to its environment (settings that would change
+/// the shared server's behaviour for every other test).
+pub fn start_moto_with(env: &[(&str, &str)]) -> String {
     let moto = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
     assert!(
         moto.exists(),
@@ -38,7 +44,12 @@ fn start_moto() -> String {
         std::process::id()
     );
     #[allow(clippy::zombie_processes)]
-    Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().expect("starting moto");
+    Command::new("sh")
+        .args(["-c", &script])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("starting moto");
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(started.elapsed() < Duration::from_secs(60), "moto did not start on port {port} within 60 s");

@@ -1,0 +1,145 @@
+//! SNS `PublishBatch` in the AWS query protocol: the form-encoded request, and the XML answer read into the ids
+//! that were published and the entries that failed.
+
+use super::sns::SnsEntry;
+use super::wire::{Answer, WireError};
+use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder, XmlDecodeError};
+
+/// The API version every query request names.
+const VERSION: &str = "2010-03-31";
+
+/// The form body of a `PublishBatch` request to `topic_arn` carrying `entries`, numbered from 1 as the protocol
+/// wants. Both attributes are strings, the types subscribers' filter policies match on.
+pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
+    let size: usize = entries.iter().map(|entry| entry.message.len() * 3 / 2 + 600).sum();
+    let mut form = form_urlencoded::Serializer::new(String::with_capacity(size + 200));
+    form.append_pair("Action", "PublishBatch").append_pair("Version", VERSION).append_pair("TopicArn", topic_arn);
+    let mut key = String::with_capacity(96);
+    for (number, entry) in entries.iter().enumerate() {
+        key.clear();
+        key.push_str("PublishBatchRequestEntries.member.");
+        key.push_str(&(number + 1).to_string());
+        key.push('.');
+        let prefix = key.len();
+        let mut pair = |field: &str, value: &str| {
+            key.truncate(prefix);
+            key.push_str(field);
+            form.append_pair(&key, value);
+        };
+        pair("Id", &entry.id);
+        pair("Message", &entry.message);
+        pair("MessageAttributes.entry.1.Name", "eventType");
+        pair("MessageAttributes.entry.1.Value.DataType", "String");
+        pair("MessageAttributes.entry.1.Value.StringValue", entry.event_type);
+        pair("MessageAttributes.entry.2.Name", "playerId");
+        pair("MessageAttributes.entry.2.Value.DataType", "String");
+        pair("MessageAttributes.entry.2.Value.StringValue", &entry.player_id);
+        if let Some(group) = &entry.group {
+            pair("MessageGroupId", group);
+        }
+        if let Some(deduplication_id) = &entry.deduplication_id {
+            pair("MessageDeduplicationId", deduplication_id);
+        }
+    }
+    form.finish().into_bytes()
+}
+
+/// One entry of the answer's `Failed` list.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Failure {
+    pub id: String,
+    pub code: String,
+    pub message: String,
+    /// The entry itself is at fault: resending cannot help.
+    pub sender_fault: bool,
+}
+
+/// What a `PublishBatch` answer says of its entries.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BatchResult {
+    pub successful: Vec<String>,
+    pub failed: Vec<Failure>,
+}
+
+/// The entries' results, or for an error answer (`<ErrorResponse><Error><Code>`) the service's code and message.
+pub fn read_answer(answer: Answer) -> Result<BatchResult, WireError> {
+    let text = std::str::from_utf8(&answer.body)
+        .map_err(|e| WireError::Unexpected(format!("PublishBatch answer is not UTF-8: {e}")))?;
+    let unreadable = |e: XmlDecodeError| WireError::Unexpected(format!("PublishBatch answer is not its XML: {e}"));
+    if answer.is_success() {
+        return batch_result(text).map_err(unreadable);
+    }
+    let (code, message) = error_code(text).unwrap_or_default();
+    let code = if code.is_empty() { format!("HTTP{}", answer.status) } else { code };
+    Err(WireError::Service { status: answer.status, code, message })
+}
+
+fn batch_result(text: &str) -> Result<BatchResult, XmlDecodeError> {
+    let mut result = BatchResult::default();
+    let mut document = Document::new(text);
+    let mut root = document.root_element()?;
+    while let Some(mut section) = root.next_tag() {
+        if !section.start_el().matches("PublishBatchResult") {
+            continue;
+        }
+        while let Some(mut list) = section.next_tag() {
+            let failed = match list.start_el().local() {
+                "Successful" => false,
+                "Failed" => true,
+                _ => continue,
+            };
+            while let Some(mut member) = list.next_tag() {
+                let failure = read_member(&mut member)?;
+                if failed {
+                    result.failed.push(failure);
+                } else {
+                    result.successful.push(failure.id);
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// A `member` of either list: `Successful` ones have just the `Id` (and a `MessageId`) of what [`Failure`] reads.
+fn read_member(member: &mut ScopedDecoder) -> Result<Failure, XmlDecodeError> {
+    let mut entry = Failure::default();
+    while let Some(mut field) = member.next_tag() {
+        match field.start_el().local() {
+            "Id" => entry.id = try_data(&mut field)?.into_owned(),
+            "Code" => entry.code = try_data(&mut field)?.into_owned(),
+            "Message" => entry.message = try_data(&mut field)?.into_owned(),
+            "SenderFault" => entry.sender_fault = try_data(&mut field)?.trim() == "true",
+            _ => {}
+        }
+    }
+    Ok(entry)
+}
+
+/// `<ErrorResponse><Error><Code>` as SNS answers, or `<ErrorResponse><Errors><Error><Code>` as some servers do.
+fn error_code(text: &str) -> Result<(String, String), XmlDecodeError> {
+    let mut document = Document::new(text);
+    let mut root = document.root_element()?;
+    let mut found = (String::new(), String::new());
+    while let Some(mut section) = root.next_tag() {
+        if section.start_el().matches("Error") {
+            read_error(&mut section, &mut found)?;
+        } else if section.start_el().matches("Errors") {
+            while let Some(mut error) = section.next_tag() {
+                read_error(&mut error, &mut found)?;
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn read_error(error: &mut ScopedDecoder, (code, message): &mut (String, String)) -> Result<(), XmlDecodeError> {
+    while let Some(mut field) = error.next_tag() {
+        match field.start_el().local() {
+            "Code" => *code = try_data(&mut field)?.into_owned(),
+            "Message" => *message = try_data(&mut field)?.into_owned(),
+            _ => {}
+        }
+    }
+    Ok(())
+}

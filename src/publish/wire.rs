@@ -1,0 +1,169 @@
+//! The transport of the two publishing calls, `PutEvents` and `PublishBatch`: each request signed with SigV4 by
+//! `aws-sigv4` and sent over the SDK's own HTTPS connector (`aws-smithy-http-client`: rustls, connection pool,
+//! connect timeout), without the SDK's per-operation pipeline. That pipeline (runtime plugins, interceptors,
+//! endpoint rules, user agent, the query serializer) cost about two thirds of the CPU of every call, and a
+//! 1,000-record invocation makes 182 of them (docs/performance.md). Region, credentials and endpoint still come
+//! from the SDK's configuration, the endpoint resolved once by the service's own rules.
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::identity::Identity;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
+use bytes::Bytes;
+use std::error::Error;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// A connection that cannot be made within this long counts as failed; the publisher retries it.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// One request's whole time, from sending to the last byte of the answer: far inside the invocation's retry
+/// budget, so that one stuck call cannot eat it.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Credentials that expire sooner than this are fetched again before signing.
+const CREDENTIALS_MARGIN: Duration = Duration::from_secs(300);
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// Why a request got no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("no credentials to sign with")]
+    Credentials(#[source] CredentialsError),
+    #[error("could not sign the request")]
+    Signing(#[source] BoxError),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the request failed in transport")]
+    Transport(#[source] ConnectorError),
+    #[error("the answer could not be read")]
+    Body(#[source] BoxError),
+    #[error("HTTP {status}: {code}: {message}")]
+    Service { status: u16, code: String, message: String },
+    #[error("unexpected answer: {0}")]
+    Unexpected(String),
+}
+
+/// What the two sinks share: the connection pool, the region and the credentials.
+#[derive(Debug)]
+pub struct Transport {
+    connector: SharedHttpConnector,
+    region: String,
+    credentials: Option<SharedCredentialsProvider>,
+    cached: Mutex<Option<Credentials>>,
+}
+
+impl Transport {
+    /// The SDK's default HTTPS connector with our connect timeout.
+    pub fn new(region: impl Into<String>, credentials: Option<SharedCredentialsProvider>) -> Self {
+        let settings = HttpConnectorSettings::builder().connect_timeout(CONNECT_TIMEOUT).build();
+        let connector = aws_smithy_http_client::Connector::builder()
+            .connector_settings(settings)
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build();
+        Self::with_connector(SharedHttpConnector::new(connector), region, credentials)
+    }
+
+    /// Over another connector (tests answer from memory).
+    pub fn with_connector(
+        connector: SharedHttpConnector,
+        region: impl Into<String>,
+        credentials: Option<SharedCredentialsProvider>,
+    ) -> Self {
+        Self { connector, region: region.into(), credentials, cached: Mutex::new(None) }
+    }
+
+    /// The credentials to sign with: kept until five minutes before they expire (Lambda's never do).
+    async fn credentials(&self) -> Result<Credentials, WireError> {
+        let fresh = |c: &Credentials| c.expiry().is_none_or(|at| at > SystemTime::now() + CREDENTIALS_MARGIN);
+        if let Some(current) = self.cached.lock().ok().and_then(|c| c.clone()).filter(fresh) {
+            return Ok(current);
+        }
+        let provider = self.credentials.as_ref().ok_or_else(|| {
+            WireError::Credentials(CredentialsError::not_loaded("no credentials provider is configured"))
+        })?;
+        let credentials = provider.provide_credentials().await.map_err(WireError::Credentials)?;
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = Some(credentials.clone());
+        }
+        Ok(credentials)
+    }
+}
+
+/// One service endpoint: where to send, and the name to sign for.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub url: String,
+    pub signing_name: &'static str,
+}
+
+/// A status and body as the service answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub error_type: Option<String>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends one signed `POST` to `service` with `headers` (content type, target) and `body`, within
+/// [`ATTEMPT_TIMEOUT`].
+pub async fn post(
+    transport: &Transport,
+    service: &Service,
+    headers: &[(&'static str, &str)],
+    body: Vec<u8>,
+) -> Result<Answer, WireError> {
+    let request = signed(transport, service, headers, body).await?;
+    let call = async {
+        let response = transport.connector.call(request).await.map_err(WireError::Transport)?;
+        let status = response.status().as_u16();
+        let error_type = response.headers().get("x-amzn-errortype").map(str::to_owned);
+        let body = ByteStream::new(response.into_body()).collect().await.map_err(|e| WireError::Body(e.into()))?;
+        Ok(Answer { status, error_type, body: body.into_bytes() })
+    };
+    tokio::time::timeout(ATTEMPT_TIMEOUT, call).await.unwrap_or(Err(WireError::Timeout(ATTEMPT_TIMEOUT)))
+}
+
+async fn signed(
+    transport: &Transport,
+    service: &Service,
+    headers: &[(&'static str, &str)],
+    body: Vec<u8>,
+) -> Result<HttpRequest, WireError> {
+    let identity: Identity = transport.credentials().await?.into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&transport.region)
+        .name(service.signing_name)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| WireError::Signing(e.into()))?
+        .into();
+    let signable = SignableRequest::new("POST", &service.url, headers.iter().copied(), SignableBody::Bytes(&body))
+        .map_err(|e| WireError::Signing(e.into()))?;
+    let (instructions, _signature) = sign(signable, &params).map_err(|e| WireError::Signing(e.into()))?.into_parts();
+    let mut request = HttpRequest::new(SdkBody::from(body));
+    request.set_uri(service.url.as_str()).map_err(|e| WireError::Signing(e.into()))?;
+    request.set_method("POST").map_err(|e| WireError::Signing(e.into()))?;
+    for (name, value) in headers.iter().copied().chain(instructions.headers()) {
+        request.headers_mut().insert(name.to_owned(), value.to_owned());
+    }
+    Ok(request)
+}
+
+/// The shared transport for both sinks.
+pub type SharedTransport = Arc<Transport>;
