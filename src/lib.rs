@@ -17,5 +17,5 @@ pub mod publish;
 mod test_support;
 
 pub use config::Config;
-pub use handler::{Handler, StreamEvent};
+pub use handler::{Handler, StreamEvent, StreamRecords};
 pub use publish::RetryBudget;

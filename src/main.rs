@@ -1,7 +1,8 @@
 //! The Lambda function: configuration and clients at cold start, then the handler for every invocation.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use score_fanout::{aws, logging, Config, RetryBudget, StreamEvent};
+use score_fanout::{aws, logging, Config, RetryBudget, StreamRecords};
+use serde_json::value::RawValue;
 
 // One thread: a Lambda function has a fraction of a core, and a second worker only added wake-ups between threads
 // (a quarter of the CPU of a 1,000-record invocation, and more than half of the cold start; docs/performance.md).
@@ -15,10 +16,13 @@ async fn main() -> Result<(), Error> {
     let handler = aws::handler(&config, &aws::function_sdk_config().await)?.with_metrics(Box::new(logging::write_line));
     let handler = &handler;
     logging::flush();
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<StreamEvent>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         let budget = RetryBudget::from_deadline_ms(event.context.deadline);
-        let response = handler.handle(&event.payload, &budget).await;
-        let large = event.payload.records.len() >= LARGE_EVENT_RECORDS;
+        // Not a stream event at all: an invocation error, as the runtime's own deserialization would give.
+        let records: StreamRecords = serde_json::from_str(event.payload.get())?;
+        let response = handler.handle_records(&records.records, &budget).await;
+        let large = records.records.len() >= LARGE_EVENT_RECORDS;
+        drop(records);
         drop(event);
         if large {
             release_freed_memory();

@@ -5,6 +5,7 @@ use crate::domain::DomainEvent;
 use crate::logging::log_change;
 use crate::metrics::BatchMetrics;
 use serde_json::value::RawValue;
+use std::borrow::Borrow;
 use tracing::{debug, error};
 
 /// A record that can never be delivered, and why.
@@ -27,7 +28,7 @@ pub(super) struct Batch {
 
 impl Batch {
     /// Decodes every record on its own, logging each the demo's way.
-    pub(super) fn decode(records: &[Box<RawValue>]) -> Self {
+    pub(super) fn decode<R: Borrow<RawValue>>(records: &[R]) -> Self {
         let metrics = BatchMetrics { records_received: records.len() as u64, ..BatchMetrics::default() };
         let mut batch = Self {
             sequence_numbers: Vec::with_capacity(records.len()),
@@ -37,7 +38,7 @@ impl Batch {
             metrics,
         };
         let mut oldest: Option<chrono::DateTime<chrono::Utc>> = None;
-        for (index, raw) in records.iter().enumerate() {
+        for (index, raw) in records.iter().map(Borrow::borrow).enumerate() {
             match decode(raw) {
                 Ok(decoded) => {
                     debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");

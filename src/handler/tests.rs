@@ -100,6 +100,24 @@ async fn the_checkpoint_is_the_earliest_record_not_delivered_to_every_sink() {
 }
 
 #[tokio::test]
+async fn records_read_in_place_from_the_event_as_the_runtime_hands_it_over_are_handled_alike() {
+    let text = std::fs::read_to_string(format!("{}/events/batch.json", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    // lambda_runtime 1.5 reads the payload through serde_path_to_error over serde_json, as here.
+    let whole: Box<RawValue> =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text.as_bytes())).expect("event");
+    let in_place: StreamRecords = serde_json::from_str(whole.get()).expect("records");
+    let owned = batch();
+    let in_place_texts: Vec<&str> = in_place.records.iter().map(|r| r.get()).collect();
+    let owned_texts: Vec<&str> = owned.records.iter().map(|r| r.get()).collect();
+    assert_eq!(in_place_texts, owned_texts);
+    let (borrowed, owning) = (handler(delivered, None), handler(delivered, None));
+    let budget = RetryBudget::new(Duration::from_secs(60));
+    let response = borrowed.handle_records(&in_place.records, &budget).await;
+    assert_eq!(checkpoint(&response), checkpoint(&run(&owning, &owned).await));
+    assert_eq!(*borrowed.publisher.published.lock().expect("lock"), *owning.publisher.published.lock().expect("lock"));
+}
+
+#[tokio::test]
 async fn a_malformed_record_is_dead_lettered_and_the_others_are_published() {
     let handler = handler(delivered, Some(FakeDeadLetter::default()));
     let response = run(&handler, &batch()).await;

@@ -111,6 +111,14 @@ async fn an_error_answer_names_the_code_without_its_namespace() {
     assert_eq!(detail, "ThrottlingException: Rate exceeded");
 }
 
+#[tokio::test]
+async fn an_answer_that_is_not_json_is_named_by_its_status_and_quoted() {
+    let (sink, _) = sink_answering(|_, _| (502, "<html>Bad Gateway</html>".to_owned()));
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])]).await;
+    let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!(detail, "HTTP502: <html>Bad Gateway</html>");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_throttled_call_then_a_5xx_burst_then_success_delivers_everything() {
     let (sink, received) = sink_answering(|call, request| match call {

@@ -165,6 +165,16 @@ async fn an_error_answer_names_the_code_and_message() {
     assert_eq!(detail, "Throttling: Rate exceeded");
 }
 
+#[tokio::test]
+async fn an_error_answer_listed_under_errors_is_read_too() {
+    let error = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>Bad signature</Message>\
+                 <Type>Sender</Type></Error></Errors></ErrorResponse>";
+    let (sink, _) = sink_answering(TOPIC, move |_, _| (403, error.to_owned()));
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
+    let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!(detail, "SignatureDoesNotMatch: Bad signature");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_fifo_topic_never_sends_two_entries_of_one_player_together() {
     let (sink, received) = sink_answering(FIFO_TOPIC, |_, entries| answer_with(entries, |_| None));
