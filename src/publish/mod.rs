@@ -11,7 +11,7 @@ pub mod wire;
 
 use crate::domain::DomainEvent;
 pub use retry::RetryBudget;
-use retry::{deliver, Delivered};
+use retry::{deliver_documents, Delivered};
 use std::error::Error;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,8 +89,14 @@ pub trait Sink: Sync {
     /// The sink's name in logs and errors.
     fn name(&self) -> &'static str;
 
-    /// The entry for `event`, the `index`-th event of the invocation.
-    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry>;
+    /// The entry for `event`, the `index`-th event of the invocation, whose JSON document is `document`.
+    fn prepare(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<Self::Entry>;
+
+    /// What batching needs of the entry [`Self::prepare`] would build (its size and group), without building it.
+    fn measure(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<()> {
+        let Prepared { size, group, .. } = self.prepare(event, document, index);
+        Prepared { entry: (), size, group }
+    }
 
     /// Sends one request of at most 10 entries; one outcome per entry, in order.
     fn send(&self, entries: Vec<Self::Entry>) -> impl Future<Output = Vec<Result<(), EntryError>>> + Send;
@@ -142,9 +148,12 @@ pub struct FanOut {
 
 impl Publish for FanOut {
     async fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> Published {
+        // Each event's JSON is written once for both sinks and every resend (it was a twentieth of an invocation
+        // written four times).
+        let documents: Vec<String> = events.iter().map(DomainEvent::to_json).collect();
         let (eventbridge, sns) = tokio::join!(
-            deliver_to(self.eventbridge.as_ref(), events, budget),
-            deliver_to(self.sns.as_ref(), events, budget)
+            deliver_to(self.eventbridge.as_ref(), events, &documents, budget),
+            deliver_to(self.sns.as_ref(), events, &documents, budget)
         );
         let delivered: Vec<(&'static str, Delivered)> = [eventbridge, sns].into_iter().flatten().collect();
         let resent = delivered.iter().map(|(_, d)| d.resent).sum();
@@ -157,10 +166,11 @@ impl Publish for FanOut {
 async fn deliver_to<S: Sink>(
     sink: Option<&S>,
     events: &[DomainEvent],
+    documents: &[String],
     budget: &RetryBudget,
 ) -> Option<(&'static str, Delivered)> {
     match sink {
-        Some(sink) => Some((sink.name(), deliver(sink, events, budget).await)),
+        Some(sink) => Some((sink.name(), deliver_documents(sink, events, documents, budget).await)),
         None => None,
     }
 }

@@ -46,10 +46,15 @@ impl SnsSink {
 
     /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
     pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
+        self.entry_with(event, &event.to_json(), index)
+    }
+
+    /// As [`Self::to_entry`], with the event's JSON document already written.
+    pub fn entry_with(&self, event: &DomainEvent, document: &str, index: usize) -> SnsEntry {
         let fifo = self.topic.fifo;
         SnsEntry {
             id: format!("e{index}"),
-            message: event.to_json(),
+            message: document.to_owned(),
             event_type: event.name(),
             player_id: event.player_id().to_owned(),
             group: fifo.then(|| message_group_id(event.player_id())),
@@ -71,9 +76,12 @@ pub fn message_group_id(player_id: &str) -> String {
 
 /// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
 pub fn entry_size(entry: &SnsEntry) -> usize {
-    let attributes = "eventType".len() + STRING.len() + entry.event_type.len();
-    let attributes = attributes + "playerId".len() + STRING.len() + entry.player_id.len();
-    entry.message.len() + attributes
+    payload_size(&entry.message, entry.event_type, &entry.player_id)
+}
+
+fn payload_size(message: &str, event_type: &str, player_id: &str) -> usize {
+    let attributes = "eventType".len() + STRING.len() + event_type.len();
+    message.len() + attributes + "playerId".len() + STRING.len() + player_id.len()
 }
 
 fn outcome(id: &str, result: &BatchResult) -> Result<(), EntryError> {
@@ -104,10 +112,15 @@ impl Sink for SnsSink {
         SINK
     }
 
-    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
-        let entry = self.to_entry(event, index);
+    fn prepare(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<Self::Entry> {
+        let entry = self.entry_with(event, document, index);
         let group = entry.group.clone();
         Prepared { size: entry_size(&entry), entry, group }
+    }
+
+    fn measure(&self, event: &DomainEvent, document: &str, _index: usize) -> Prepared<()> {
+        let size = payload_size(document, event.name(), event.player_id());
+        Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {

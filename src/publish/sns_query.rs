@@ -11,9 +11,11 @@ const VERSION: &str = "2010-03-31";
 /// The form body of a `PublishBatch` request to `topic_arn` carrying `entries`, numbered from 1 as the protocol
 /// wants. Both attributes are strings, the types subscribers' filter policies match on.
 pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
-    let size: usize = entries.iter().map(|entry| entry.message.len() * 3 / 2 + 600).sum();
-    let mut form = form_urlencoded::Serializer::new(String::with_capacity(size + 200));
-    form.append_pair("Action", "PublishBatch").append_pair("Version", VERSION).append_pair("TopicArn", topic_arn);
+    let size: usize = entries.iter().map(|entry| entry.message.len() * 2 + 700).sum();
+    let mut form = Form(Vec::with_capacity(size + 200));
+    form.pair("Action", "PublishBatch");
+    form.pair("Version", VERSION);
+    form.pair("TopicArn", topic_arn);
     let mut key = String::with_capacity(96);
     for (number, entry) in entries.iter().enumerate() {
         key.clear();
@@ -24,7 +26,7 @@ pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
         let mut pair = |field: &str, value: &str| {
             key.truncate(prefix);
             key.push_str(field);
-            form.append_pair(&key, value);
+            form.pair(&key, value);
         };
         pair("Id", &entry.id);
         pair("Message", &entry.message);
@@ -41,7 +43,43 @@ pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
             pair("MessageDeduplicationId", deduplication_id);
         }
     }
-    form.finish().into_bytes()
+    form.0
+}
+
+/// An `application/x-www-form-urlencoded` body being written.
+struct Form(Vec<u8>);
+
+impl Form {
+    fn pair(&mut self, key: &str, value: &str) {
+        if !self.0.is_empty() {
+            self.0.push(b'&');
+        }
+        append_encoded(&mut self.0, key);
+        self.0.push(b'=');
+        append_encoded(&mut self.0, value);
+    }
+}
+
+/// Appends `value` encoded exactly as `form_urlencoded` does (letters, digits and `*-._` as they are, a space as
+/// `+`, every other byte as `%XX`), copying runs of plain bytes at once: the crate's iterator, a piece per byte,
+/// was 7% of a 1,000-record invocation, every event's JSON going through it (docs/performance.md).
+pub fn append_encoded(out: &mut Vec<u8>, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = value.as_bytes();
+    let mut plain_from = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'*' | b'-' | b'.' | b'_') {
+            continue;
+        }
+        out.extend_from_slice(&bytes[plain_from..index]);
+        if byte == b' ' {
+            out.push(b'+');
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
+        }
+        plain_from = index + 1;
+    }
+    out.extend_from_slice(&bytes[plain_from..]);
 }
 
 /// One entry of the answer's `Failed` list.

@@ -79,8 +79,11 @@ fn a_standard_entry_carries_the_event_json_and_filterable_attributes() {
 #[test]
 fn a_fifo_entry_groups_by_player_and_deduplicates_by_event_id() {
     let (sink, _) = sink_answering(FIFO_TOPIC, |_, entries| answer_with(entries, |_| None));
-    let entry = sink.to_entry(&event_for_player(3, "1234"), 3);
+    let event = event_for_player(3, "1234");
+    let entry = sink.to_entry(&event, 3);
     assert_eq!(entry.group.as_deref(), Some("1234"));
+    let measured = sink.measure(&event, &event.to_json(), 3);
+    assert_eq!((measured.size, measured.group), (entry_size(&entry), entry.group.clone()));
     assert_eq!(entry.deduplication_id.as_deref(), Some("ev3"));
 }
 
@@ -185,4 +188,14 @@ async fn a_fifo_topic_never_sends_two_entries_of_one_player_together() {
     let event_ids: Vec<Vec<String>> =
         request_entries(&received).into_iter().map(|r| r.into_iter().map(|(_, event)| event).collect()).collect();
     assert_eq!(event_ids, vec![vec!["ev0", "ev2"], vec!["ev1"], vec!["ev3"]]);
+}
+
+proptest::proptest! {
+    #[test]
+    fn form_encoding_is_byte_for_byte_what_form_urlencoded_writes(value in proptest::prelude::any::<String>()) {
+        let mut ours = Vec::new();
+        sns_query::append_encoded(&mut ours, &value);
+        let theirs: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        proptest::prop_assert_eq!(String::from_utf8(ours).expect("ASCII"), theirs);
+    }
 }
