@@ -37,9 +37,8 @@ fn pure_path(c: &mut Criterion) {
                 for (index, raw) in input.iter().enumerate() {
                     if let Ok(decoded) = decode(raw) {
                         if let Some(event) = decoded.event {
-                            let document = event.to_json();
-                            entries += eventbridge.prepare(&event, &document, index).size.min(1);
-                            entries += sns.prepare(&event, &document, index).size.min(1);
+                            entries += eventbridge.prepare(&event, index).size.min(1);
+                            entries += sns.prepare(&event, index).size.min(1);
                         }
                     }
                 }

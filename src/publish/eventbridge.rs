@@ -46,12 +46,7 @@ impl EventBridgeSink {
 
     /// The `PutEvents` entry for `event`.
     pub fn to_entry(&self, event: &DomainEvent) -> EventBridgeEntry {
-        self.entry_with(event, &event.to_json())
-    }
-
-    /// The `PutEvents` entry for `event` whose JSON document is `document`.
-    pub fn entry_with(&self, event: &DomainEvent, document: &str) -> EventBridgeEntry {
-        EventBridgeEntry { detail_type: event.name(), detail: document.to_owned() }
+        EventBridgeEntry { detail_type: event.name(), detail: event.to_json() }
     }
 
     /// The entry's size as EventBridge counts it towards the 256 KiB request limit (no `Time`, no `Resources`).
@@ -164,13 +159,13 @@ impl Sink for EventBridgeSink {
         SINK
     }
 
-    fn prepare(&self, event: &DomainEvent, document: &str, _index: usize) -> Prepared<Self::Entry> {
-        let entry = self.entry_with(event, document);
+    fn prepare(&self, event: &DomainEvent, _index: usize) -> Prepared<Self::Entry> {
+        let entry = self.to_entry(event);
         Prepared { size: self.entry_size(&entry), entry, group: None }
     }
 
-    fn measure(&self, event: &DomainEvent, document: &str, _index: usize) -> Prepared<()> {
-        Prepared { size: self.source.len() + event.name().len() + document.len(), entry: (), group: None }
+    fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
+        Prepared { size: self.source.len() + event.name().len() + json_len, entry: (), group: None }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {

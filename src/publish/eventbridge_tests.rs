@@ -61,7 +61,7 @@ fn an_entry_carries_bus_source_event_name_and_the_event_json() {
     }]});
     assert_eq!(request, expected);
     assert_eq!(sink.entry_size(&entry), "game.scores".len() + "PlayerAdded".len() + event.to_json().len());
-    let measured = sink.measure(event, &event.to_json(), 0);
+    let measured = sink.measure(event, crate::publish::json_len(event), 0);
     assert_eq!((measured.size, measured.group), (sink.entry_size(&entry), None));
 }
 

@@ -11,7 +11,7 @@ pub mod wire;
 
 use crate::domain::DomainEvent;
 pub use retry::RetryBudget;
-use retry::{deliver_documents, Delivered};
+use retry::{deliver_measured, Delivered};
 use std::error::Error;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,12 +89,14 @@ pub trait Sink: Sync {
     /// The sink's name in logs and errors.
     fn name(&self) -> &'static str;
 
-    /// The entry for `event`, the `index`-th event of the invocation, whose JSON document is `document`.
-    fn prepare(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<Self::Entry>;
+    /// The entry for `event`, the `index`-th event of the invocation.
+    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry>;
 
-    /// What batching needs of the entry [`Self::prepare`] would build (its size and group), without building it.
-    fn measure(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<()> {
-        let Prepared { size, group, .. } = self.prepare(event, document, index);
+    /// What batching needs of the entry [`Self::prepare`] would build (its size and group), without building it;
+    /// `json_len` is the length of the event's JSON document.
+    fn measure(&self, event: &DomainEvent, json_len: usize, index: usize) -> Prepared<()> {
+        let Prepared { size, group, .. } = self.prepare(event, index);
+        debug_assert_eq!(json_len, event.to_json().len());
         Prepared { entry: (), size, group }
     }
 
@@ -148,12 +150,12 @@ pub struct FanOut {
 
 impl Publish for FanOut {
     async fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> Published {
-        // Each event's JSON is written once for both sinks and every resend (it was a twentieth of an invocation
-        // written four times).
-        let documents: Vec<String> = events.iter().map(DomainEvent::to_json).collect();
+        // The sizes both sinks batch by, from one pass that keeps no document: keeping every event's JSON for
+        // both sinks saved a second serialisation, but at 10,000 records its 2 MB set the peak (docs/performance.md).
+        let json_lengths: Vec<usize> = events.iter().map(json_len).collect();
         let (eventbridge, sns) = tokio::join!(
-            deliver_to(self.eventbridge.as_ref(), events, &documents, budget),
-            deliver_to(self.sns.as_ref(), events, &documents, budget)
+            deliver_to(self.eventbridge.as_ref(), events, &json_lengths, budget),
+            deliver_to(self.sns.as_ref(), events, &json_lengths, budget)
         );
         let delivered: Vec<(&'static str, Delivered)> = [eventbridge, sns].into_iter().flatten().collect();
         let resent = delivered.iter().map(|(_, d)| d.resent).sum();
@@ -166,13 +168,31 @@ impl Publish for FanOut {
 async fn deliver_to<S: Sink>(
     sink: Option<&S>,
     events: &[DomainEvent],
-    documents: &[String],
+    json_lengths: &[usize],
     budget: &RetryBudget,
 ) -> Option<(&'static str, Delivered)> {
     match sink {
-        Some(sink) => Some((sink.name(), deliver_documents(sink, events, documents, budget).await)),
+        Some(sink) => Some((sink.name(), deliver_measured(sink, events, json_lengths, budget).await)),
         None => None,
     }
+}
+
+/// The length of `event`'s JSON document, written nowhere.
+pub fn json_len(event: &DomainEvent) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // As DomainEvent::to_json: these plain structs always serialize.
+    let _ = serde_json::to_writer(&mut count, event);
+    count.0
 }
 
 /// Merges each sink's per-event outcomes into one [`Delivery`] per event.

@@ -91,21 +91,21 @@ struct Attempts {
 /// limits, several requests at once. On a FIFO sink each message group is a lane: one entry of a group per
 /// request, the next only after the previous was delivered, so a group's order is never inverted.
 pub async fn deliver<S: Sink>(sink: &S, events: &[DomainEvent], budget: &RetryBudget) -> Delivered {
-    let documents: Vec<String> = events.iter().map(DomainEvent::to_json).collect();
-    deliver_documents(sink, events, &documents, budget).await
+    let json_lengths: Vec<usize> = events.iter().map(super::json_len).collect();
+    deliver_measured(sink, events, &json_lengths, budget).await
 }
 
-/// As [`deliver`], with each event's JSON document already written (`documents[i]` for `events[i]`).
-pub async fn deliver_documents<S: Sink>(
+/// As [`deliver`], with the length of each event's JSON document already known (`json_lengths[i]`).
+pub async fn deliver_measured<S: Sink>(
     sink: &S,
     events: &[DomainEvent],
-    documents: &[String],
+    json_lengths: &[usize],
     budget: &RetryBudget,
 ) -> Delivered {
     // Only each entry's size and group are kept for the whole batch; the entry itself is built again when its
     // request goes out (instead of cloned). At 10,000 records the SDK's entries took more memory than the records.
     let prepared: Vec<Prepared<()>> =
-        events.iter().enumerate().map(|(i, e)| sink.measure(e, &documents[i], i)).collect();
+        events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
     let mut lanes = Lanes::new(&prepared);
     let mut attempts = vec![Attempts::default(); prepared.len()];
     // Errors only for the entries that have one: the last error of an entry still retried, the final one of an
@@ -125,7 +125,7 @@ pub async fn deliver_documents<S: Sink>(
         let requests = chunks(ready.into_iter().map(|i| (i, prepared[i].size)), MAX_ENTRIES, MAX_REQUEST_BYTES);
         let mut responses = futures_util::stream::iter(requests)
             .map(|request| async {
-                let entries = request.iter().map(|&i| sink.prepare(&events[i], &documents[i], i).entry).collect();
+                let entries = request.iter().map(|&i| sink.prepare(&events[i], i).entry).collect();
                 let results = match tokio::time::timeout_at(budget.cut_off, sink.send(entries)).await {
                     Ok(results) => results,
                     Err(_) => vec![Err(EntryError::OutOfTime { sink: sink.name() }); request.len()],

@@ -31,7 +31,7 @@ impl Sink for ScriptedSink {
         "Scripted"
     }
 
-    fn prepare(&self, event: &DomainEvent, _document: &str, _index: usize) -> Prepared<Self::Entry> {
+    fn prepare(&self, event: &DomainEvent, _index: usize) -> Prepared<Self::Entry> {
         let entry = (event.meta().event_id.clone(), event.player_id().to_owned());
         Prepared { group: self.fifo.then(|| entry.1.clone()), entry, size: 100 }
     }

@@ -46,15 +46,10 @@ impl SnsSink {
 
     /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
     pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
-        self.entry_with(event, &event.to_json(), index)
-    }
-
-    /// As [`Self::to_entry`], with the event's JSON document already written.
-    pub fn entry_with(&self, event: &DomainEvent, document: &str, index: usize) -> SnsEntry {
         let fifo = self.topic.fifo;
         SnsEntry {
             id: format!("e{index}"),
-            message: document.to_owned(),
+            message: event.to_json(),
             event_type: event.name(),
             player_id: event.player_id().to_owned(),
             group: fifo.then(|| message_group_id(event.player_id())),
@@ -76,12 +71,12 @@ pub fn message_group_id(player_id: &str) -> String {
 
 /// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
 pub fn entry_size(entry: &SnsEntry) -> usize {
-    payload_size(&entry.message, entry.event_type, &entry.player_id)
+    payload_size(entry.message.len(), entry.event_type, &entry.player_id)
 }
 
-fn payload_size(message: &str, event_type: &str, player_id: &str) -> usize {
+fn payload_size(message_len: usize, event_type: &str, player_id: &str) -> usize {
     let attributes = "eventType".len() + STRING.len() + event_type.len();
-    message.len() + attributes + "playerId".len() + STRING.len() + player_id.len()
+    message_len + attributes + "playerId".len() + STRING.len() + player_id.len()
 }
 
 fn outcome(id: &str, result: &BatchResult) -> Result<(), EntryError> {
@@ -112,14 +107,14 @@ impl Sink for SnsSink {
         SINK
     }
 
-    fn prepare(&self, event: &DomainEvent, document: &str, index: usize) -> Prepared<Self::Entry> {
-        let entry = self.entry_with(event, document, index);
+    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
+        let entry = self.to_entry(event, index);
         let group = entry.group.clone();
         Prepared { size: entry_size(&entry), entry, group }
     }
 
-    fn measure(&self, event: &DomainEvent, document: &str, _index: usize) -> Prepared<()> {
-        let size = payload_size(document, event.name(), event.player_id());
+    fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
+        let size = payload_size(json_len, event.name(), event.player_id());
         Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
     }
 

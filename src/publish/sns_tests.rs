@@ -82,7 +82,7 @@ fn a_fifo_entry_groups_by_player_and_deduplicates_by_event_id() {
     let event = event_for_player(3, "1234");
     let entry = sink.to_entry(&event, 3);
     assert_eq!(entry.group.as_deref(), Some("1234"));
-    let measured = sink.measure(&event, &event.to_json(), 3);
+    let measured = sink.measure(&event, crate::publish::json_len(&event), 3);
     assert_eq!((measured.size, measured.group), (entry_size(&entry), entry.group.clone()));
     assert_eq!(entry.deduplication_id.as_deref(), Some("ev3"));
 }
