@@ -101,6 +101,9 @@ fuzz:
 # (bench/: a std-only Rust driver and stub), runs interleaved; then the pure path with criterion. A few minutes once
 # built. Nothing here is a test: only API calls off the floor or undelivered entries make it fail, never a number.
 RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
+# cargo puts the bench profile's binaries in release/ too: criterion builds there would replace the release
+# binary just measured (and a later `make bench` would measure the unoptimised one), so they get their own folder.
+CRITERION_DIR := $(or $(CARGO_TARGET_DIR),target)/criterion
 BENCH_ROUNDS ?= 3
 .PHONY: bench
 bench: venv
@@ -108,4 +111,4 @@ bench: venv
 	cargo build --release --locked -p score-fanout -p score-fanout-bench --bins
 	$(RELEASE_DIR)/score-fanout-bench run --rounds $(BENCH_ROUNDS) --ours $(RELEASE_DIR)/score-fanout \
 		--python $(VENV)/bin/python --events bench/events
-	cargo bench --locked --bench pure_path -- --warm-up-time 1 --measurement-time 3
+	CARGO_TARGET_DIR=$(CRITERION_DIR) cargo bench --locked --bench pure_path -- --warm-up-time 1 --measurement-time 3
