@@ -37,8 +37,8 @@ type BoxError = Box<dyn Error + Send + Sync>;
 pub enum WireError {
     #[error("no credentials to sign with")]
     Credentials(#[source] CredentialsError),
-    #[error("could not sign the request")]
-    Signing(#[source] BoxError),
+    #[error("could not build and sign the request")]
+    Build(#[source] BoxError),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("the request failed in transport")]
@@ -108,11 +108,13 @@ pub struct Service {
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// The `x-amzn-errortype` header, where JSON protocols name an error.
     pub error_type: Option<String>,
     pub body: Bytes,
 }
 
 impl Answer {
+    /// A 2xx status: the body is the operation's result, not an error.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -151,14 +153,14 @@ async fn signed(
         .time(SystemTime::now())
         .settings(SigningSettings::default())
         .build()
-        .map_err(|e| WireError::Signing(e.into()))?
+        .map_err(|e| WireError::Build(e.into()))?
         .into();
     let signable = SignableRequest::new("POST", &service.url, headers.iter().copied(), SignableBody::Bytes(&body))
-        .map_err(|e| WireError::Signing(e.into()))?;
-    let (instructions, _signature) = sign(signable, &params).map_err(|e| WireError::Signing(e.into()))?.into_parts();
+        .map_err(|e| WireError::Build(e.into()))?;
+    let (instructions, _signature) = sign(signable, &params).map_err(|e| WireError::Build(e.into()))?.into_parts();
     let mut request = HttpRequest::new(SdkBody::from(body));
-    request.set_uri(service.url.as_str()).map_err(|e| WireError::Signing(e.into()))?;
-    request.set_method("POST").map_err(|e| WireError::Signing(e.into()))?;
+    request.set_uri(service.url.as_str()).map_err(|e| WireError::Build(e.into()))?;
+    request.set_method("POST").map_err(|e| WireError::Build(e.into()))?;
     for (name, value) in headers.iter().copied().chain(instructions.headers()) {
         request.headers_mut().insert(name.to_owned(), value.to_owned());
     }
