@@ -51,7 +51,11 @@ impl EventBridgeSink {
 
     /// The entry's size as EventBridge counts it towards the 256 KiB request limit (no `Time`, no `Resources`).
     pub fn entry_size(&self, entry: &EventBridgeEntry) -> usize {
-        self.source.len() + entry.detail_type.len() + entry.detail.len()
+        self.size(entry.detail_type, entry.detail.len())
+    }
+
+    fn size(&self, detail_type: &str, detail_len: usize) -> usize {
+        self.source.len() + detail_type.len() + detail_len
     }
 
     /// The request body for `entries`, as the service reads it.
@@ -165,7 +169,7 @@ impl Sink for EventBridgeSink {
     }
 
     fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
-        Prepared { size: self.source.len() + event.name().len() + json_len, entry: (), group: None }
+        Prepared { size: self.size(event.name(), json_len), entry: (), group: None }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
