@@ -2,12 +2,15 @@
 
 use crate::config::Config;
 use crate::decode::{Change, Decoded};
+use lambda_runtime::tracing::subscriber::fmt::format::JsonFields;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use lambda_runtime::tracing::subscriber::{self, filter::EnvFilter};
 use std::io::{self, Write};
 use std::sync::{Mutex, PoisonError};
 use tracing::level_filters::LevelFilter;
 use tracing::{debug, info};
+
+mod json;
 
 /// Installs the global subscriber the way `lambda_runtime::tracing::init_default_subscriber` does (stdout, no
 /// timestamps: Lambda adds its own), except that the level comes from the validated `AWS_LAMBDA_LOG_LEVEL`, so
@@ -46,9 +49,11 @@ where
     };
     let builder = subscriber::fmt().with_target(false).without_time().with_env_filter(filter).with_writer(writer);
     // A second init (tests, a tool that already set one up) keeps the first subscriber.
-    // JSON lines carry the current span (Lambda's runtime span, with the requestId) but not the list of all open
-    // spans, which here is the same span again, serialised a second time in every line.
-    let _ = if json_logs { builder.json().with_span_list(false).try_init() } else { builder.try_init() };
+    let _ = if json_logs {
+        builder.fmt_fields(JsonFields::new()).event_format(json::JsonLines).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Log lines waiting to be written; written out when they pass [`BLOCK`], at a warning or an error, and by
