@@ -6,6 +6,7 @@ pub mod aws;
 pub mod config;
 pub mod dead_letter;
 pub mod decode;
+pub mod event_body;
 /// The domain: `PlayerScore` and the published events, from the `score-fanout-events` crate consumers use too.
 pub use score_fanout_events as domain;
 pub mod handler;

@@ -1,8 +1,9 @@
 //! The Lambda function: configuration and clients at cold start, then the handler for every invocation.
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use lambda_runtime::layers::TracingLayer;
+use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent, Runtime};
+use score_fanout::event_body::{EventBodies, EventBodyLayer};
 use score_fanout::{aws, logging, Config, RetryBudget, StreamRecords};
-use serde_json::value::RawValue;
 
 // One thread: a Lambda function has a fraction of a core, and a second worker only added wake-ups between threads
 // (a quarter of the CPU of a 1,000-record invocation, and more than half of the cold start; docs/performance.md).
@@ -16,21 +17,36 @@ async fn main() -> Result<(), Error> {
     let handler = aws::handler(&config, &aws::function_sdk_config().await)?.with_metrics(Box::new(logging::write_line));
     let handler = &handler;
     logging::flush();
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+    // The event reaches the handler as the runtime received it (score_fanout::event_body): the runtime's own
+    // deserialization would copy it whole first, and that copy set the peak memory of a large event.
+    let bodies = EventBodies::default();
+    let taken = &bodies;
+    let function = service_fn(move |event: LambdaEvent<()>| async move {
         let budget = RetryBudget::from_deadline_ms(event.context.deadline);
+        let body = taken
+            .take(&event.context.request_id)
+            .ok_or_else(|| invocation_error("NoEventBody", "the event's body was not kept for its handler"))?;
         // Not a stream event at all: an invocation error, as the runtime's own deserialization would give.
-        let records: StreamRecords = serde_json::from_str(event.payload.get())?;
+        let records: StreamRecords = serde_json::from_slice(&body).map_err(|error| {
+            invocation_error("NotAStreamEvent", format!("the event is not a stream event: {error}"))
+        })?;
         let response = handler.handle_records(&records.records, &budget).await;
         let large = records.records.len() >= LARGE_EVENT_RECORDS;
         drop(records);
-        drop(event);
+        drop(body);
         if large {
             release_freed_memory();
         }
         logging::flush();
-        Ok::<_, Error>(response)
-    }))
-    .await
+        Ok::<_, Diagnostic>(response)
+    });
+    // Layers run outside in: the runtime's span (with the requestId every log line carries), then the body.
+    Runtime::new(function).layer(EventBodyLayer::new(bodies.clone())).layer(TracingLayer::new()).run().await
+}
+
+/// An invocation error as Lambda reports it: `errorType` and `errorMessage`.
+fn invocation_error(error_type: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic { error_type: error_type.to_owned(), error_message: message.into() }
 }
 
 /// From this many records on, an invocation gives its freed memory back before it answers.
