@@ -1,6 +1,6 @@
 //! One invocation's records as decoded: what to publish, what is poison, and the earliest undelivered record.
 
-use crate::decode::decode;
+use crate::decode::{decode, sequence_number_of};
 use crate::domain::DomainEvent;
 use crate::logging::log_change;
 use crate::metrics::BatchMetrics;
@@ -17,10 +17,16 @@ pub(super) struct Poison {
 }
 
 /// One invocation's records as decoded, and the earliest one not yet delivered.
+///
+/// Sized for events of 10,000 records: the events and the indexes of their records are kept apart from the start
+/// at their final capacity (pairs unzipped for the publisher, grown by doubling, were a second copy of every event
+/// at the peak), and a record's sequence number is read again from the record when one is needed (a checkpoint, a
+/// poison record, a debug line) rather than kept for all of them.
 pub(super) struct Batch {
-    pub(super) sequence_numbers: Vec<Option<String>>,
-    /// Events to publish, with the index of their record.
-    pub(super) events: Vec<(usize, DomainEvent)>,
+    /// Events to publish ...
+    pub(super) events: Vec<DomainEvent>,
+    /// ... and the index of each one's record.
+    pub(super) event_records: Vec<usize>,
     pub(super) poison: Vec<Poison>,
     pub(super) earliest_failed: Option<usize>,
     pub(super) metrics: BatchMetrics,
@@ -31,8 +37,8 @@ impl Batch {
     pub(super) fn decode<R: Borrow<RawValue>>(records: &[R]) -> Self {
         let metrics = BatchMetrics { records_received: records.len() as u64, ..BatchMetrics::default() };
         let mut batch = Self {
-            sequence_numbers: Vec::with_capacity(records.len()),
-            events: Vec::new(),
+            events: Vec::with_capacity(records.len()),
+            event_records: Vec::with_capacity(records.len()),
             poison: Vec::new(),
             earliest_failed: None,
             metrics,
@@ -44,13 +50,14 @@ impl Batch {
                     debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");
                     log_change(&decoded);
                     oldest = Some(oldest.map_or(decoded.created, |o| o.min(decoded.created)));
-                    batch.sequence_numbers.push(Some(decoded.sequence_number));
-                    batch.events.extend(decoded.event.map(|event| (index, event)));
+                    if let Some(event) = decoded.event {
+                        batch.events.push(event);
+                        batch.event_records.push(index);
+                    }
                 }
                 Err(error) => {
                     let sequence_number = error.record().0.clone();
                     error!(sequence_number, error = %error, "poison record: cannot decode");
-                    batch.sequence_numbers.push(sequence_number.clone());
                     batch.poison.push(Poison { index, sequence_number, event: None, error: error.to_string() });
                 }
             }
@@ -66,7 +73,7 @@ impl Batch {
     }
 
     /// The sequence number Lambda must retry from, if any.
-    pub(super) fn checkpoint(&self) -> Option<&str> {
-        self.earliest_failed.and_then(|index| self.sequence_numbers[index].as_deref())
+    pub(super) fn checkpoint<R: Borrow<RawValue>>(&self, records: &[R]) -> Option<String> {
+        self.earliest_failed.and_then(|index| sequence_number_of(records[index].borrow()))
     }
 }

@@ -1,6 +1,7 @@
 //! One invocation: decode every record, publish the events, park poison, and name the checkpoint.
 
 use crate::dead_letter::{self, DeadLetter, DeadLetterError};
+use crate::decode::sequence_number_of;
 use crate::domain::DomainEvent;
 use crate::metrics::{BatchMetrics, MetricsOutput};
 use crate::publish::{describe, Delivery, Publish, RetryBudget};
@@ -74,7 +75,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
             self.emit(&batch.metrics);
             return response(None);
         }
-        let published = self.publish(&mut batch, budget).await;
+        let published = self.publish(&mut batch, records, budget).await;
         let poison = std::mem::take(&mut batch.poison);
         let poison_count = poison.len();
         for poison in poison {
@@ -91,32 +92,32 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
                 }
             }
         }
-        let checkpoint = batch.checkpoint();
+        let checkpoint = batch.checkpoint(records);
         info!(records = records.len(), published, poison = poison_count, checkpoint, "batch done");
         self.emit(&batch.metrics);
-        response(checkpoint.map(str::to_owned))
+        response(checkpoint)
     }
 
     /// Publishes the batch's events; undelivered ones move the checkpoint, rejected ones become poison.
     /// Returns how many were delivered to every sink.
-    async fn publish(&self, batch: &mut Batch, budget: &RetryBudget) -> usize {
-        let (indexes, events): (Vec<usize>, Vec<DomainEvent>) = std::mem::take(&mut batch.events).into_iter().unzip();
+    async fn publish<R: Borrow<RawValue>>(&self, batch: &mut Batch, records: &[R], budget: &RetryBudget) -> usize {
+        let (events, indexes) = (std::mem::take(&mut batch.events), std::mem::take(&mut batch.event_records));
         let outcome = self.publisher.publish(&events, budget).await;
         batch.metrics.entries_retried = outcome.resent;
         batch.metrics.count_sinks(&outcome.sinks);
         let (mut published, mut undelivered, mut first_error) = (0, 0, None::<String>);
         for ((index, event), delivery) in indexes.into_iter().zip(events).zip(outcome.deliveries) {
-            let sequence_number = batch.sequence_numbers[index].clone();
+            let sequence_number = || sequence_number_of(records[index].borrow());
             for sink in outcome.sinks.iter().filter(|sink| !delivery.errors().iter().any(|e| e.sink() == **sink)) {
                 batch.metrics.count_published(sink, event.name());
             }
             match delivery {
                 Delivery::Delivered => {
                     published += 1;
-                    debug!(sequence_number, event = event.name(), event_id = %event.meta().event_id, "published");
+                    debug!(sequence_number = sequence_number(), event = event.name(), event_id = %event.meta().event_id, "published");
                 }
                 Delivery::Failed(errors) => {
-                    debug!(sequence_number, event = event.name(), error = %describe(&errors), "not delivered");
+                    debug!(sequence_number = sequence_number(), event = event.name(), error = %describe(&errors), "not delivered");
                     undelivered += 1;
                     batch.metrics.records_failed += 1;
                     first_error.get_or_insert_with(|| describe(&errors));
@@ -124,13 +125,14 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
                 }
                 Delivery::Rejected(errors) => {
                     let error = describe(&errors);
+                    let sequence_number = sequence_number();
                     error!(sequence_number, event = event.name(), error = %error, "poison event: a sink rejected it for good");
                     batch.poison.push(Poison { index, sequence_number, event: Some(event), error });
                 }
             }
         }
         if let Some(error) = first_error {
-            let checkpoint = batch.checkpoint();
+            let checkpoint = batch.checkpoint(records);
             warn!(undelivered, checkpoint, error = %error, "events not delivered to every sink: Lambda retries from the checkpoint");
         }
         batch.poison.sort_by_key(|poison| poison.index);
@@ -177,8 +179,8 @@ enum Parked {
     Skipped,
 }
 
-fn log_dry_run(events: &[(usize, DomainEvent)], poison: &[Poison]) {
-    for (_, event) in events {
+fn log_dry_run(events: &[DomainEvent], poison: &[Poison]) {
+    for event in events {
         info!(event = event.name(), event_id = %event.meta().event_id, detail = %event.to_json(), "DRY_RUN: would publish {}", event.name());
     }
     for poison in poison {
