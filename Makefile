@@ -68,9 +68,10 @@ sam-build: venv
 
 LOCAL_DRIVER := $(or $(CARGO_TARGET_DIR),target)/debug/score-fanout-local
 
+# The local tools live in crates/score-fanout-tools: the function binary compiles none of their code.
 .PHONY: local-driver
 local-driver:
-	cargo build --locked --features local --bin score-fanout-local
+	cargo build --locked -p score-fanout-tools --bin score-fanout-local
 
 # The classic demo on a fresh moto server: table, stream, function, subscribers.
 .PHONY: demo
@@ -85,7 +86,7 @@ demo-dry-run: local-driver
 # The full fault-injected replay: 10,000 records through seeded faults until everything is checkpointed.
 .PHONY: replay
 replay: venv
-	SCORE_FANOUT_REPLAY_RECORDS=$${SCORE_FANOUT_REPLAY_RECORDS:-10000} cargo test --all-features --locked --test replay -- --nocapture
+	SCORE_FANOUT_REPLAY_RECORDS=$${SCORE_FANOUT_REPLAY_RECORDS:-10000} cargo test -p score-fanout-tools --locked --test e2e replay:: -- --nocapture
 
 # Fuzzing the handler on whole raw Lambda events (nightly toolchain, cargo-fuzz installed on first use).
 FUZZ_SECONDS ?= 300

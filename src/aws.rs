@@ -10,40 +10,12 @@ use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
-use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::endpoint::EndpointFuture;
 use aws_smithy_types::endpoint::Endpoint;
 use aws_types::service_config::ServiceConfigKey;
 use futures_util::FutureExt;
-use std::error::Error;
-use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A short description of an SDK error for logs and error messages: the service's error code and message, or for
-/// a failure before any answer (timeout, connection refused) the chain of causes.
-pub fn error_detail<E, R>(error: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + Error + 'static,
-    R: Debug,
-{
-    if let Some(service) = error.as_service_error() {
-        return format!("{}: {}", service.code().unwrap_or("unknown error"), service.message().unwrap_or_default());
-    }
-    with_causes(error)
-}
-
-/// An error and every cause under it, joined by `: `.
-pub fn with_causes(error: &dyn Error) -> String {
-    let mut detail = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        detail.push_str(": ");
-        detail.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    detail
-}
 
 /// The handler as the Lambda function runs it.
 pub type LiveHandler = Handler<FanOut, SqsDeadLetter>;

@@ -42,11 +42,10 @@ impl SqsDeadLetter {
 impl DeadLetter for SqsDeadLetter {
     async fn send(&self, body: String) -> Result<(), DeadLetterError> {
         let request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| DeadLetterError { detail: crate::aws::error_detail(&error), source: Box::new(error) })
+        request.send().await.map(|_| ()).map_err(|error| DeadLetterError {
+            detail: crate::errors::sdk_error_detail(&error),
+            source: Box::new(error),
+        })
     }
 }
 

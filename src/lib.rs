@@ -6,11 +6,11 @@ pub mod aws;
 pub mod config;
 pub mod dead_letter;
 pub mod decode;
-pub mod event_body;
 /// The domain: `PlayerScore` and the published events, from the `score-fanout-events` crate consumers use too.
 pub use score_fanout_events as domain;
+pub mod errors;
+pub mod event;
 pub mod handler;
-pub mod local;
 pub mod logging;
 pub mod metrics;
 pub mod publish;
@@ -18,5 +18,6 @@ pub mod publish;
 mod test_support;
 
 pub use config::Config;
-pub use handler::{Handler, StreamEvent, StreamRecords};
+pub use event::{Incoming, NotAStreamEvent, StreamEvent};
+pub use handler::Handler;
 pub use publish::RetryBudget;

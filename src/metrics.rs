@@ -10,7 +10,8 @@
 //! (`EventsPublished.SNS.ScoreChanged`) and the document declares no dimensions: 13 metrics in all, whatever the
 //! traffic, which keeps the custom-metric bill flat.
 
-use crate::domain::EVENT_NAMES;
+use crate::domain::{DomainEvent, EVENT_NAMES};
+use crate::publish::BatchOutcome;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,10 +38,42 @@ pub struct BatchMetrics {
     pub oldest_record_age_ms: Option<u64>,
 }
 
+/// What an invocation did to its records, as the handler tallied it.
+#[derive(Clone, Copy, Debug)]
+pub struct Tally<'a> {
+    pub records: u64,
+    /// The events published (or, in DRY_RUN, logged).
+    pub events: &'a [DomainEvent],
+    /// Records not delivered to every sink.
+    pub failed: u64,
+    pub dead_lettered: u64,
+    pub oldest_record_age_ms: Option<u64>,
+}
+
 impl BatchMetrics {
+    /// The one place an invocation's metrics are counted: from the handler's tally and what publishing came to
+    /// (an event counts as published to each sink that has no error for it).
+    pub fn count(tally: &Tally<'_>, outcome: &BatchOutcome) -> Self {
+        let mut metrics = Self {
+            records_received: tally.records,
+            entries_retried: outcome.resent,
+            records_failed: tally.failed,
+            records_dead_lettered: tally.dead_lettered,
+            oldest_record_age_ms: tally.oldest_record_age_ms,
+            ..Self::default()
+        };
+        metrics.count_sinks(&outcome.sinks);
+        for (event, delivery) in tally.events.iter().zip(&outcome.deliveries) {
+            for sink in outcome.sinks.iter().filter(|sink| !delivery.errors().iter().any(|e| e.sink() == **sink)) {
+                metrics.count_published(sink, event.name());
+            }
+        }
+        metrics
+    }
+
     /// Notes the sinks published to, so that each reports every event type, zero when none went out: an alarm on
     /// "nothing published" then sees zeros, not missing data.
-    pub fn count_sinks(&mut self, sinks: &[&'static str]) {
+    fn count_sinks(&mut self, sinks: &[&'static str]) {
         for sink in sinks {
             for event_type in EVENT_NAMES {
                 self.published.entry((sink, event_type)).or_default();
@@ -49,7 +82,7 @@ impl BatchMetrics {
     }
 
     /// Counts one event delivered to one sink.
-    pub fn count_published(&mut self, sink: &'static str, event_type: &'static str) {
+    fn count_published(&mut self, sink: &'static str, event_type: &'static str) {
         *self.published.entry((sink, event_type)).or_default() += 1;
     }
 
@@ -131,52 +164,5 @@ enum Unit {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_invocation_gives_one_document_with_every_count() {
-        let mut metrics = BatchMetrics {
-            records_received: 8,
-            entries_retried: 2,
-            records_failed: 1,
-            records_dead_lettered: 1,
-            oldest_record_age_ms: Some(1500),
-            ..Default::default()
-        };
-        metrics.count_sinks(&["EventBridge", "SNS"]);
-        metrics.count_published("SNS", "ScoreChanged");
-        metrics.count_published("SNS", "ScoreChanged");
-        metrics.count_published("EventBridge", "PlayerAdded");
-        let expected = concat!(
-            r#"{"_aws":{"Timestamp":1795510800000,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
-            r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
-            r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},"#,
-            r#"{"Name":"OldestRecordAge","Unit":"Milliseconds"},"#,
-            r#"{"Name":"EventsPublished.EventBridge","Unit":"Count"},{"Name":"EventsPublished.SNS","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.EventBridge.PlayerAdded","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.EventBridge.PlayerRemoved","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.EventBridge.ScoreChanged","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.SNS.PlayerAdded","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.SNS.PlayerRemoved","Unit":"Count"},"#,
-            r#"{"Name":"EventsPublished.SNS.ScoreChanged","Unit":"Count"}]}]},"#,
-            r#""EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
-            r#""EventsPublished.EventBridge.PlayerRemoved":0,"EventsPublished.EventBridge.ScoreChanged":0,"#,
-            r#""EventsPublished.SNS":2,"EventsPublished.SNS.PlayerAdded":0,"EventsPublished.SNS.PlayerRemoved":0,"#,
-            r#""EventsPublished.SNS.ScoreChanged":2,"OldestRecordAge":1500,"RecordsDeadLettered":1,"#,
-            r#""RecordsFailed":1,"RecordsReceived":8}"#,
-        );
-        assert_eq!(metrics.document(1_795_510_800_000), expected);
-    }
-
-    #[test]
-    fn a_batch_without_sinks_or_records_reports_its_counts_only() {
-        let expected = concat!(
-            r#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
-            r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
-            r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"}]}]},"#,
-            r#""EntriesRetried":0,"RecordsDeadLettered":0,"RecordsFailed":0,"RecordsReceived":0}"#,
-        );
-        assert_eq!(BatchMetrics::default().document(1), expected);
-    }
-}
+#[path = "metrics_tests.rs"]
+mod tests;

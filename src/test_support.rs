@@ -37,7 +37,9 @@ pub fn event_id_of(json: &str) -> String {
 pub fn fixture_records(name: &str) -> Vec<Box<RawValue>> {
     let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("reading {path}: {error}"));
-    serde_json::from_str::<crate::StreamEvent>(&text).unwrap_or_else(|error| panic!("parsing {path}: {error}")).records
+    serde_json::from_str::<crate::event::StreamEvent>(&text)
+        .unwrap_or_else(|error| panic!("parsing {path}: {error}"))
+        .records
 }
 
 /// An INSERT record for player `p{index}` with the given score attribute; eventID `ev{index}`, sequence number
@@ -59,4 +61,14 @@ pub fn insert_record(index: usize, score: serde_json::Value) -> Box<RawValue> {
         }
     });
     RawValue::from_string(record.to_string()).expect("JSON")
+}
+
+/// Delivers `events` to `sink` as the fan-out does, with each event's JSON length counted here.
+pub async fn deliver_all<S: crate::publish::Sink>(
+    sink: &S,
+    events: &[DomainEvent],
+    budget: &crate::publish::RetryBudget,
+) -> crate::publish::SinkOutcome {
+    let json_lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
+    crate::publish::retry::deliver(sink, events, &json_lengths, budget).await
 }

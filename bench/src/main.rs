@@ -8,10 +8,8 @@
 //! ```
 
 mod gen;
-mod http;
 mod procfs;
 mod report;
-mod runtime;
 mod session;
 mod stub;
 

@@ -2,8 +2,8 @@
 //! then warm invokes of the same event, read from the driver's side (wall) and the OS's (CPU, peak RSS).
 
 use crate::procfs;
-use crate::runtime::{Message, RuntimeApi};
 use crate::stub::Stub;
+use score_fanout_testkit::runtime_api::{Message, RuntimeApi};
 use std::io::{self, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -113,8 +113,8 @@ fn measure(
         let stub_before = stub.cpu_time();
         api.invoke(Arc::clone(event));
         let (wall, delivered) = match api.message(INVOKE_TIMEOUT) {
-            Some(Message::Answer { sent, at, error, body }) => (at - sent, !error && delivered(&body)),
-            Some(Message::InitError(error)) => return Err(io::Error::other(format!("init error: {error}"))),
+            Some(Message::Answer { sent, at, error, body, .. }) => (at - sent, !error && delivered(&body)),
+            Some(Message::InitError { body, .. }) => return Err(init_error(&body)),
             _ => return Err(io::Error::other("no answer to the invocation")),
         };
         wait_next(api, INVOKE_TIMEOUT)?;
@@ -139,7 +139,7 @@ fn measure(
 fn wait_next(api: &RuntimeApi, timeout: Duration) -> io::Result<Instant> {
     match api.message(timeout) {
         Some(Message::Next(at)) => Ok(at),
-        Some(Message::InitError(error)) => Err(io::Error::other(format!("init error: {error}"))),
+        Some(Message::InitError { body, .. }) => Err(init_error(&body)),
         Some(Message::Answer { .. }) => Err(io::Error::other("an answer without an invocation")),
         None => Err(io::Error::other("the function never asked for the next invocation (it died or hung)")),
     }
@@ -233,4 +233,8 @@ fn stop(child: &mut Child, wrapped: bool) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+fn init_error(body: &[u8]) -> io::Error {
+    io::Error::other(format!("init error: {}", String::from_utf8_lossy(body)))
 }

@@ -3,7 +3,7 @@
 //! per keep-alive connection and no parsing beyond what the answer needs, so that it is never the bottleneck (the
 //! driver reports its CPU share). `GET /__stats` returns the counts.
 
-use crate::http::{read_request, respond, Request};
+use score_fanout_testkit::http::{read_request, respond, Request};
 use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

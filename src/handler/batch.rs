@@ -1,12 +1,13 @@
-//! One invocation's records as decoded: what to publish, what is poison, and the earliest undelivered record.
+//! One invocation's records as decoded and as delivered: what to publish, what is poison, the earliest record not
+//! delivered, and the tally its metrics are counted from.
 
 use crate::decode::{decode, sequence_number_of};
 use crate::domain::DomainEvent;
 use crate::logging::log_change;
-use crate::metrics::BatchMetrics;
+use crate::metrics::Tally;
+use crate::publish::{describe, BatchOutcome, Delivery};
 use serde_json::value::RawValue;
-use std::borrow::Borrow;
-use tracing::{debug, error};
+use tracing::{debug, error, warn};
 
 /// A record that can never be delivered, and why.
 pub(super) struct Poison {
@@ -18,10 +19,8 @@ pub(super) struct Poison {
 
 /// One invocation's records as decoded, and the earliest one not yet delivered.
 ///
-/// Sized for events of 10,000 records: the events and the indexes of their records are kept apart from the start
-/// at their final capacity (pairs unzipped for the publisher, grown by doubling, were a second copy of every event
-/// at the peak), and a record's sequence number is read again from the record when one is needed (a checkpoint, a
-/// poison record, a debug line) rather than kept for all of them.
+/// A record's sequence number is read again from the record when one is needed (a checkpoint, a poison record, a
+/// debug line) rather than kept for every record.
 pub(super) struct Batch {
     /// Events to publish ...
     pub(super) events: Vec<DomainEvent>,
@@ -29,22 +28,28 @@ pub(super) struct Batch {
     pub(super) event_records: Vec<usize>,
     pub(super) poison: Vec<Poison>,
     pub(super) earliest_failed: Option<usize>,
-    pub(super) metrics: BatchMetrics,
+    /// Records not delivered to every sink (Lambda retries from the first of them).
+    pub(super) failed: u64,
+    pub(super) dead_lettered: u64,
+    records: usize,
+    oldest_record_age_ms: Option<u64>,
 }
 
 impl Batch {
     /// Decodes every record on its own, logging each the demo's way.
-    pub(super) fn decode<R: Borrow<RawValue>>(records: &[R]) -> Self {
-        let metrics = BatchMetrics { records_received: records.len() as u64, ..BatchMetrics::default() };
+    pub(super) fn decode(records: &[Box<RawValue>]) -> Self {
         let mut batch = Self {
             events: Vec::with_capacity(records.len()),
             event_records: Vec::with_capacity(records.len()),
             poison: Vec::new(),
             earliest_failed: None,
-            metrics,
+            failed: 0,
+            dead_lettered: 0,
+            records: records.len(),
+            oldest_record_age_ms: None,
         };
         let mut oldest: Option<chrono::DateTime<chrono::Utc>> = None;
-        for (index, raw) in records.iter().map(Borrow::borrow).enumerate() {
+        for (index, raw) in records.iter().enumerate() {
             match decode(raw) {
                 Ok(decoded) => {
                     debug!(sequence_number = %decoded.sequence_number, record = raw.get(), "stream record");
@@ -63,17 +68,61 @@ impl Batch {
             }
         }
         let age = oldest.map(|created| chrono::Utc::now().signed_duration_since(created).num_milliseconds().max(0));
-        batch.metrics.oldest_record_age_ms = age.map(|ms| ms as u64);
+        batch.oldest_record_age_ms = age.map(|ms| ms as u64);
         batch
+    }
+
+    /// Takes in what publishing came to: undelivered events move the checkpoint, rejected ones become poison.
+    /// Returns how many events were delivered to every sink.
+    pub(super) fn settle(&mut self, outcome: &BatchOutcome, records: &[Box<RawValue>]) -> usize {
+        let (mut published, mut first_error) = (0, None::<String>);
+        for (position, delivery) in outcome.deliveries.iter().enumerate() {
+            let (index, event) = (self.event_records[position], &self.events[position]);
+            let sequence_number = || sequence_number_of(&records[index]);
+            match delivery {
+                Delivery::Delivered => {
+                    published += 1;
+                    debug!(sequence_number = sequence_number(), event = event.name(), event_id = %event.meta().event_id, "published");
+                }
+                Delivery::Failed(errors) => {
+                    debug!(sequence_number = sequence_number(), event = event.name(), error = %describe(errors), "not delivered");
+                    first_error.get_or_insert_with(|| describe(errors));
+                    self.fail(index);
+                }
+                Delivery::Rejected(errors) => {
+                    let (error, sequence_number) = (describe(errors), sequence_number());
+                    error!(sequence_number, event = event.name(), error = %error, "poison event: a sink rejected it for good");
+                    self.poison.push(Poison { index, sequence_number, event: Some(event.clone()), error });
+                }
+            }
+        }
+        if let Some(error) = first_error {
+            let (undelivered, checkpoint) = (self.failed, self.checkpoint(records));
+            warn!(undelivered, checkpoint, error = %error, "events not delivered to every sink: Lambda retries from the checkpoint");
+        }
+        self.poison.sort_by_key(|poison| poison.index);
+        published
     }
 
     /// Marks the record at `index` as not delivered.
     pub(super) fn fail(&mut self, index: usize) {
+        self.failed += 1;
         self.earliest_failed = Some(self.earliest_failed.map_or(index, |earliest| earliest.min(index)));
     }
 
     /// The sequence number Lambda must retry from, if any.
-    pub(super) fn checkpoint<R: Borrow<RawValue>>(&self, records: &[R]) -> Option<String> {
-        self.earliest_failed.and_then(|index| sequence_number_of(records[index].borrow()))
+    pub(super) fn checkpoint(&self, records: &[Box<RawValue>]) -> Option<String> {
+        self.earliest_failed.and_then(|index| sequence_number_of(&records[index]))
+    }
+
+    /// What the invocation's metrics are counted from.
+    pub(super) fn tally(&self) -> Tally<'_> {
+        Tally {
+            records: self.records as u64,
+            events: &self.events,
+            failed: self.failed,
+            dead_lettered: self.dead_lettered,
+            oldest_record_age_ms: self.oldest_record_age_ms,
+        }
     }
 }

@@ -61,8 +61,8 @@ where
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 const BLOCK: usize = 32 * 1024;
 
-/// Stdout in blocks of lines rather than a `write` per line. A line per record at info level made one system call
-/// per record, each waking the reader of the pipe (Lambda's log capture): about a seventh of the CPU of a
+/// Stdout in blocks of lines rather than a `write` per line. A `write` per line at info level would be one system
+/// call per record, each waking the reader of the pipe (Lambda's log capture): about a seventh of the CPU of a
 /// 1,000-record invocation (docs/performance.md). Warnings and errors are written at once, with everything before
 /// them, so nothing urgent waits; the function binary flushes before it answers each invocation.
 #[derive(Clone, Copy, Debug)]

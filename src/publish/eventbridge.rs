@@ -1,8 +1,8 @@
 //! The EventBridge sink: one `PutEvents` entry per domain event on the configured bus, sent as the JSON 1.1
 //! protocol's request and read from its answer.
 
+use super::sink::{EntryError, Prepared, Sink};
 use super::wire::{self, Answer, Service, SharedTransport, WireError};
-use super::{EntryError, Prepared, Sink};
 use crate::domain::DomainEvent;
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::publish::fake_service::{fake, Received};
-use crate::publish::retry::{deliver, RetryBudget};
+use crate::publish::RetryBudget;
+use crate::test_support::deliver_all;
 use crate::test_support::{event_id_of, events};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -89,7 +90,7 @@ async fn failed_entry_count_resends_only_the_failed_entries() {
         1 => answer(&[None, Some("ThrottlingException"), None, Some("InternalFailure")]),
         _ => all_ok(request),
     });
-    let outcomes = deliver(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    let outcomes = deliver_all(&sink, &events(4), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(event_ids(&received), vec![vec!["ev0", "ev1", "ev2", "ev3"], vec!["ev1", "ev3"]]);
 }
@@ -97,7 +98,7 @@ async fn failed_entry_count_resends_only_the_failed_entries() {
 #[tokio::test(start_paused = true)]
 async fn a_validation_error_code_is_poison_and_is_not_resent() {
     let (sink, received) = sink_answering(|_, _| answer(&[Some("MalformedDetail"), None]));
-    let outcomes = deliver(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    let outcomes = deliver_all(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(matches!(&outcomes[0], Err(EntryError::Rejected { code, .. }) if code == "MalformedDetail"));
     assert!(outcomes[1].is_ok());
     assert_eq!(received.lock().expect("lock").len(), 1);
@@ -128,7 +129,7 @@ async fn a_throttled_call_then_a_5xx_burst_then_success_delivers_everything() {
         2 | 3 => (503, String::new()),
         _ => all_ok(request),
     });
-    let outcomes = deliver(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    let outcomes = deliver_all(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
     assert_eq!(received.lock().expect("lock").len(), 4);
 }
@@ -138,7 +139,7 @@ async fn a_bus_that_never_recovers_fails_every_entry_within_the_budget() {
     let (sink, received) = sink_answering(|_, _| (500, String::new()));
     let start = Instant::now();
     let budget = RetryBudget::new(Duration::from_secs(5));
-    let outcomes = deliver(&sink, &events(2), &budget).await.outcomes;
+    let outcomes = deliver_all(&sink, &events(2), &budget).await.outcomes;
     assert!(outcomes.iter().all(|o| matches!(o, Err(EntryError::Request { .. }))), "{outcomes:?}");
     assert!(Instant::now() <= budget.stop_at() && start.elapsed() <= Duration::from_secs(4));
     assert!(received.lock().expect("lock").len() > 3);

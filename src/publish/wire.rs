@@ -1,7 +1,7 @@
 //! The transport of the two publishing calls, `PutEvents` and `PublishBatch`: each request signed with SigV4 by
 //! `aws-sigv4` and sent over the SDK's own HTTPS connector (`aws-smithy-http-client`: rustls, connection pool,
 //! connect timeout), without the SDK's per-operation pipeline. That pipeline (runtime plugins, interceptors,
-//! endpoint rules, user agent, the query serializer) cost about two thirds of the CPU of every call, and a
+//! endpoint rules, user agent, the query serializer) costs about two thirds of the CPU of every call, and a
 //! 1,000-record invocation makes 182 of them (docs/performance.md). Region, credentials and endpoint still come
 //! from the SDK's configuration, the endpoint resolved once by the service's own rules.
 

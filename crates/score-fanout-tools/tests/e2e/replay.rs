@@ -1,0 +1,179 @@
+//! The replay: a long seeded stream of score changes (with equal-score MODIFYs, TTL removals and a few poison
+//! records) fed in batches the way the event source mapping does, resuming from every reported checkpoint, while a
+//! proxy injects seeded random faults into every call, until everything is checkpointed. Then what the sinks
+//! actually received is checked against what the stream said. `make test` replays 600 records; `make replay`
+//! replays 10,000 (`SCORE_FANOUT_REPLAY_RECORDS`), with `SCORE_FANOUT_REPLAY_SEED` to pick another fault sequence.
+
+use score_fanout::config::{Config, Topic, DEFAULT_EVENT_SOURCE};
+use score_fanout_testkit::fault_proxy::{Call, Fault, FaultProxy, Service};
+use score_fanout_testkit::moto;
+use score_fanout_testkit::records::{Expected, RecordMaker};
+use score_fanout_tools::inbox::{drain, Received};
+use score_fanout_tools::mapping::{feed, Mapping};
+use score_fanout_tools::provision::{provision, provision_fifo};
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+/// Records fed between two readings of the subscriber queues (a multiple of the batch size).
+const STRETCH: usize = 200;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A seeded workload over many players: inserts, score changes (some equal), removals (some by TTL), poison.
+fn workload(records: usize, seed: u64) -> RecordMaker {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut made = RecordMaker::new();
+    let mut scores: BTreeMap<String, i64> = BTreeMap::new();
+    let mut next_player = 0;
+    while made.records.len() < records {
+        let roll = rng.f64();
+        if made.records.len() % 250 == 125 {
+            made.poison(&format!("poison-{}", made.records.len()));
+        } else if scores.len() < 5 || roll < 0.3 {
+            let player = format!("player-{next_player:05}");
+            next_player += 1;
+            let score = rng.i64(0..1000);
+            made.insert(&player, score);
+            scores.insert(player, score);
+        } else {
+            let player = scores.keys().nth(rng.usize(..scores.len())).cloned().unwrap_or_default();
+            let old = scores[&player];
+            if roll < 0.85 {
+                let new = if rng.f64() < 0.15 { old } else { old + rng.i64(-50..=50) };
+                made.change(&player, old, new);
+                scores.insert(player, new);
+            } else {
+                made.remove(&player, old, rng.bool());
+                scores.remove(&player);
+            }
+        }
+    }
+    made
+}
+
+/// Seeded random faults on every kind of call the function makes, and a 5 s outage of both sinks every 12 s: longer
+/// than an invocation's retry budget, so invocations answer with a checkpoint and the mapping retries from there.
+fn chaos(started: Instant) -> impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync {
+    move |call, rng| faults(call, rng, started.elapsed().as_secs_f64() % 12.0 >= 7.0)
+}
+
+fn faults(call: &Call, rng: &mut fastrand::Rng, in_outage: bool) -> Fault {
+    let roll = rng.f64();
+    match call.service {
+        Service::EventBridge | Service::Sns if in_outage => Fault::Status(503),
+        Service::EventBridge | Service::Sns if roll < 0.05 => Fault::Throttle,
+        Service::EventBridge | Service::Sns if roll < 0.08 => Fault::Status(503),
+        Service::EventBridge | Service::Sns if roll < 0.10 => Fault::Drop,
+        Service::EventBridge | Service::Sns if roll < 0.16 => {
+            let code = if call.service == Service::Sns { "InternalError" } else { "InternalFailure" };
+            Fault::FailEntries { probability: 0.3, code, sender_fault: false }
+        }
+        Service::Sqs if roll < 0.05 => Fault::Status(500),
+        _ => Fault::Forward,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_record() {
+    let (records, seed) =
+        (env_number("SCORE_FANOUT_REPLAY_RECORDS", 600) as usize, env_number("SCORE_FANOUT_REPLAY_SEED", 42));
+    let sdk = crate::sdk().await;
+    let prefix = moto::unique_prefix("replay");
+    let stack = provision(&sdk, &prefix, DEFAULT_EVENT_SOURCE).await.expect("provisioning");
+    let (fifo_topic, fifo_queue) = provision_fifo(&sdk, &prefix).await.expect("FIFO provisioning");
+    let proxy = FaultProxy::start(moto::endpoint(), seed, chaos(Instant::now())).await;
+    let config = Config {
+        event_bus: Some(stack.bus.clone()),
+        topic: Some(Topic { arn: fifo_topic, fifo: true }),
+        event_source: DEFAULT_EVENT_SOURCE.to_owned(),
+        dead_letter_queue_url: Some(stack.queues.poison.clone()),
+        dry_run: false,
+        log_level: None,
+        json_logs: false,
+    };
+    let handler =
+        score_fanout::aws::handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
+    let made = workload(records, seed);
+
+    let mapping = Mapping { batch_size: 100, max_retries: 1_000, timeout: Duration::from_secs(5) };
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let (mut on_bus, mut on_fifo, mut parked) = (Vec::new(), Vec::new(), Vec::new());
+    let mut report = score_fanout_tools::mapping::Report::default();
+    let started = Instant::now();
+    // Subscribers read as they go: the local server slows down with queues of thousands of messages.
+    for stretch in made.records.chunks(STRETCH) {
+        report.extend(feed(&handler, stretch.to_vec(), mapping).await);
+        on_bus.extend(drain(&sqs, &stack.queues.rule).await.expect("rule queue"));
+        on_fifo.extend(drain(&sqs, &fifo_queue).await.expect("FIFO queue"));
+        parked.extend(drain(&sqs, &stack.queues.poison).await.expect("dead-letter queue"));
+    }
+    let replay_time = started.elapsed();
+    assert!(report.skipped.is_empty(), "nothing may be skipped: {:?}", report.skipped);
+    let slowest = report.invocations.iter().map(|i| i.took).max().unwrap_or_default();
+    assert!(slowest < mapping.timeout, "an invocation took {slowest:?}, past its {:?} deadline", mapping.timeout);
+
+    let bus_duplicates = assert_every_event_arrived("EventBridge", &made.expected, &on_bus);
+    let fifo_duplicates = assert_every_event_arrived("SNS FIFO", &made.expected, &on_fifo);
+    assert_player_order(&made.expected, &on_fifo);
+    assert_poison_parked(&made.poison, &parked);
+
+    let retries = report.invocations.iter().filter(|i| i.checkpoint.is_some()).count();
+    println!(
+        "replay seed {seed}: {records} records, {} events, {} poison; {} invocations ({retries} answered with a checkpoint); \
+         slowest invocation {slowest:?}; lost 0; duplicates EventBridge {bus_duplicates} ({:.2}%), SNS FIFO {fifo_duplicates}; \
+         calls EventBridge {}, SNS {}, SQS {}; {replay_time:?}",
+        made.expected.len(),
+        made.poison.len(),
+        report.invocations.len(),
+        100.0 * bus_duplicates as f64 / made.expected.len().max(1) as f64,
+        proxy.calls(Service::EventBridge),
+        proxy.calls(Service::Sns),
+        proxy.calls(Service::Sqs),
+    );
+}
+
+/// Every expected event arrived at least once, every copy is identical to the first; returns the duplicates.
+fn assert_every_event_arrived(sink: &str, expected: &[Expected], received: &[Received]) -> usize {
+    let mut copies: HashMap<&str, Vec<&serde_json::Value>> = HashMap::new();
+    for message in received {
+        copies.entry(message.event["eventId"].as_str().unwrap_or("?")).or_default().push(&message.event);
+    }
+    let lost: Vec<&str> = expected.iter().map(|e| e.event_id.as_str()).filter(|id| !copies.contains_key(id)).collect();
+    assert!(lost.is_empty(), "{sink}: {} events lost, first {:?}", lost.len(), lost.first());
+    for (event_id, versions) in &copies {
+        assert!(versions.iter().all(|v| *v == versions[0]), "{sink}: duplicates of {event_id} differ");
+    }
+    assert_eq!(copies.len(), expected.len(), "{sink}: events nobody expected");
+    received.len() - copies.len()
+}
+
+/// On the FIFO topic one player's events arrive in stream order (duplicates aside).
+fn assert_player_order(expected: &[Expected], received: &[Received]) {
+    let position: HashMap<&str, usize> = expected.iter().enumerate().map(|(i, e)| (e.event_id.as_str(), i)).collect();
+    let mut last_seen: HashMap<&str, usize> = HashMap::new();
+    for message in received {
+        let (Some(id), Some(player)) = (message.event["eventId"].as_str(), message.event["playerId"].as_str()) else {
+            panic!("a FIFO message without eventId or playerId: {}", message.body)
+        };
+        let at = position[id];
+        if let Some(&previous) = last_seen.get(player) {
+            assert!(at >= previous, "player {player}: event {id} arrived after a later one");
+        }
+        last_seen.insert(player, at);
+    }
+}
+
+/// Every poison record sits in the dead-letter queue as the contract's message.
+fn assert_poison_parked(poison: &[String], parked: &[Received]) {
+    for sequence_number in poison {
+        let message = parked
+            .iter()
+            .find(|m| m.event["record"]["dynamodb"]["SequenceNumber"].as_str() == Some(sequence_number))
+            .unwrap_or_else(|| panic!("poison record {sequence_number} is not in the dead-letter queue"));
+        let error = message.event["error"].as_str().unwrap_or_default();
+        assert!(error.contains(sequence_number) && error.contains("field dynamodb.NewImage.score"), "{error}");
+        assert_eq!(message.event["record"]["dynamodb"]["NewImage"]["score"]["S"], "forty-four");
+    }
+}

@@ -1,0 +1,243 @@
+//! Retry engine tests on a scripted sink, with tokio's paused clock so backoff costs no real time.
+
+use super::budget::{BACKOFF_BASE, BACKOFF_CAP};
+use super::*;
+use crate::test_support::deliver_all;
+use crate::test_support::{event_for_player, events};
+use std::sync::Mutex;
+
+type Script = Box<dyn Fn(usize, &str) -> Result<(), EntryError> + Send + Sync>;
+
+/// A sink whose answer for each entry is `script(call number, eventId)`; it records every request.
+struct ScriptedSink {
+    fifo: bool,
+    hang: bool,
+    script: Script,
+    requests: Mutex<Vec<(Instant, Vec<String>)>>,
+}
+
+impl ScriptedSink {
+    fn new(fifo: bool, script: impl Fn(usize, &str) -> Result<(), EntryError> + Send + Sync + 'static) -> Self {
+        Self { fifo, hang: false, script: Box::new(script), requests: Mutex::new(Vec::new()) }
+    }
+
+    fn requests(&self) -> Vec<Vec<String>> {
+        self.requests.lock().expect("lock").iter().map(|(_, ids)| ids.clone()).collect()
+    }
+}
+
+impl Sink for ScriptedSink {
+    type Entry = (String, String);
+
+    fn name(&self) -> &'static str {
+        "Scripted"
+    }
+
+    fn prepare(&self, event: &DomainEvent, _index: usize) -> Prepared<Self::Entry> {
+        let entry = (event.meta().event_id.clone(), event.player_id().to_owned());
+        Prepared { group: self.fifo.then(|| entry.1.clone()), entry, size: 100 }
+    }
+
+    async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
+        let call = {
+            let mut requests = self.requests.lock().expect("lock");
+            requests.push((Instant::now(), entries.iter().map(|(id, _)| id.clone()).collect()));
+            requests.len()
+        };
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        entries.iter().map(|(id, _)| (self.script)(call, id)).collect()
+    }
+}
+
+fn throttled() -> EntryError {
+    EntryError::Failed { sink: "Scripted", code: "ThrottlingException".into(), message: "Rate exceeded".into() }
+}
+
+fn invalid() -> EntryError {
+    EntryError::Rejected { sink: "Scripted", code: "InvalidArgument".into(), message: "bad".into() }
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_the_failed_entry_is_sent_again() {
+    let sink = ScriptedSink::new(false, |call, id| if call == 1 && id == "ev1" { Err(throttled()) } else { Ok(()) });
+    let delivered = deliver_all(&sink, &events(3), &RetryBudget::new(Duration::from_secs(60))).await;
+    assert_eq!(delivered.resent, 1);
+    let outcomes = delivered.outcomes;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(sink.requests(), vec![vec!["ev0", "ev1", "ev2"], vec!["ev1"]]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_entry_is_never_resent() {
+    let sink = ScriptedSink::new(false, |_, id| if id == "ev0" { Err(invalid()) } else { Ok(()) });
+    let outcomes = deliver_all(&sink, &events(2), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    assert!(matches!(outcomes[0], Err(EntryError::Rejected { .. })));
+    assert!(outcomes[1].is_ok());
+    assert_eq!(sink.requests().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn twenty_five_entries_go_out_as_requests_of_ten_ten_and_five() {
+    let sink = ScriptedSink::new(false, |_, _| Ok(()));
+    deliver_all(&sink, &events(25), &RetryBudget::new(Duration::from_secs(60))).await;
+    let mut sizes: Vec<usize> = sink.requests().iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![5, 10, 10]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sink_that_never_recovers_is_given_up_after_ten_seconds() {
+    let sink = ScriptedSink::new(false, |_, _| Err(throttled()));
+    let start = Instant::now();
+    let outcomes = deliver_all(&sink, &events(2), &RetryBudget::new(Duration::from_secs(900))).await.outcomes;
+    let elapsed = start.elapsed();
+    assert!(outcomes.iter().all(|o| matches!(o, Err(EntryError::Failed { .. }))), "{outcomes:?}");
+    assert!(elapsed <= MAX_RETRYING, "retried for {elapsed:?}");
+    assert!(sink.requests().len() > 5, "retried only {} times", sink.requests().len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn retrying_stops_when_less_than_a_second_or_ten_percent_is_left() {
+    let sink = ScriptedSink::new(false, |_, _| Err(throttled()));
+    let start = Instant::now();
+    deliver_all(&sink, &events(1), &RetryBudget::new(Duration::from_secs(3))).await;
+    let last_request = sink.requests.lock().expect("lock").last().expect("a request").0;
+    assert!(last_request - start < Duration::from_secs(2), "last retry at {:?}", last_request - start);
+    assert!(start.elapsed() <= Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_hangs_is_abandoned_before_the_deadline() {
+    let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
+    sink.hang = true;
+    let start = Instant::now();
+    let outcomes = deliver_all(&sink, &events(1), &RetryBudget::new(Duration::from_secs(4))).await.outcomes;
+    assert!(matches!(outcomes[0], Err(EntryError::OutOfTime { .. })));
+    assert_eq!(start.elapsed(), Duration::from_millis(3500));
+}
+
+fn fifo_events() -> Vec<DomainEvent> {
+    vec![event_for_player(0, "A"), event_for_player(1, "A"), event_for_player(2, "B"), event_for_player(3, "A")]
+}
+
+#[tokio::test(start_paused = true)]
+async fn fifo_requests_carry_one_entry_per_group_and_keep_group_order_across_a_retry() {
+    let sink = ScriptedSink::new(true, |call, id| if call == 1 && id == "ev0" { Err(throttled()) } else { Ok(()) });
+    let outcomes = deliver_all(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    assert!(outcomes.iter().all(Result::is_ok));
+    assert_eq!(sink.requests(), vec![vec!["ev0", "ev2"], vec!["ev0"], vec!["ev1"], vec!["ev3"]]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fifo_holds_back_the_rest_of_a_group_whose_entry_keeps_failing() {
+    let sink = ScriptedSink::new(true, |_, id| if id == "ev0" { Err(throttled()) } else { Ok(()) });
+    let outcomes = deliver_all(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    assert!(matches!(outcomes[0], Err(EntryError::Failed { .. })));
+    assert!(matches!(outcomes[1], Err(EntryError::HeldBack { ref group, .. }) if group == "A"));
+    assert!(outcomes[2].is_ok());
+    assert!(matches!(outcomes[3], Err(EntryError::HeldBack { .. })));
+    assert!(sink.requests().iter().flatten().all(|id| id == "ev0" || id == "ev2"), "ev1/ev3 must never be sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fifo_moves_past_a_rejected_entry() {
+    let sink = ScriptedSink::new(true, |_, id| if id == "ev0" { Err(invalid()) } else { Ok(()) });
+    let outcomes = deliver_all(&sink, &fifo_events(), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    assert!(matches!(outcomes[0], Err(EntryError::Rejected { .. })));
+    assert!(outcomes[1..].iter().all(Result::is_ok));
+}
+
+#[test]
+fn the_budget_keeps_the_larger_of_one_second_and_ten_percent() {
+    let start = Instant::now();
+    let stop = |left: u64| RetryBudget::new(Duration::from_secs(left)).stop_at() - start;
+    let near = |got: Duration, want: Duration| got.abs_diff(want) < Duration::from_millis(50);
+    assert!(near(stop(5), Duration::from_secs(4)));
+    assert!(near(stop(3), Duration::from_secs(2)));
+    assert!(near(stop(60), Duration::from_secs(10)));
+    assert!(near(stop(0), Duration::ZERO));
+    let past = RetryBudget::from_deadline_ms(1_000);
+    assert!(past.stop_at() <= Instant::now() && past.cut_off() <= Instant::now());
+}
+
+#[test]
+fn backoff_grows_exponentially_with_full_jitter_up_to_the_cap() {
+    for tries in 1..20 {
+        let ceiling = BACKOFF_BASE.saturating_mul(1 << (tries - 1).min(16)).min(BACKOFF_CAP);
+        for _ in 0..50 {
+            assert!(backoff(tries) <= ceiling);
+        }
+    }
+    let spread: std::collections::HashSet<Duration> = (0..50).map(|_| backoff(5)).collect();
+    assert!(spread.len() > 10, "full jitter spreads retries");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    /// What the scripted sink answers for one entry on one call.
+    #[derive(Clone, Copy, Debug)]
+    enum Answer {
+        Ok,
+        Throttled,
+        Invalid,
+    }
+
+    fn answer() -> impl Strategy<Value = Answer> {
+        prop_oneof![6 => Just(Answer::Ok), 3 => Just(Answer::Throttled), 1 => Just(Answer::Invalid)]
+    }
+
+    fn run(players: &[u8], answers: Vec<Answer>) -> (Vec<Result<(), EntryError>>, Vec<Vec<String>>) {
+        let events: Vec<DomainEvent> =
+            players.iter().enumerate().map(|(i, p)| event_for_player(i, &format!("P{p}"))).collect();
+        let answers = std::sync::Arc::new(Mutex::new(answers.into_iter().cycle()));
+        let sink = ScriptedSink::new(true, move |_, _| match answers.lock().expect("lock").next() {
+            Some(Answer::Throttled) => Err(throttled()),
+            Some(Answer::Invalid) => Err(invalid()),
+            _ => Ok(()),
+        });
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().expect("runtime");
+        let outcomes =
+            runtime.block_on(deliver_all(&sink, &events, &RetryBudget::new(Duration::from_secs(3)))).outcomes;
+        (outcomes, sink.requests())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn fifo_never_inverts_a_group_and_holds_back_behind_an_undelivered_entry(
+            players in proptest::collection::vec(0u8..4, 1..40),
+            answers in proptest::collection::vec(answer(), 1..60),
+        ) {
+            let (outcomes, requests) = run(&players, answers);
+            prop_assert_eq!(outcomes.len(), players.len());
+            let player_of = |id: &str| players[id.trim_start_matches("ev").parse::<usize>().expect("index")];
+            let mut sent_order: HashMap<u8, usize> = HashMap::new();
+            for request in &requests {
+                let groups: std::collections::HashSet<u8> = request.iter().map(|id| player_of(id)).collect();
+                prop_assert_eq!(groups.len(), request.len(), "one entry per group per request: {:?}", request);
+                for id in request {
+                    let index: usize = id.trim_start_matches("ev").parse().expect("index");
+                    let last = sent_order.entry(player_of(id)).or_insert(index);
+                    prop_assert!(index >= *last, "group order inverted: {} after {}", index, last);
+                    *last = index;
+                }
+            }
+            // Behind an entry still undelivered at the end, nothing of its group was delivered.
+            for (i, outcome) in outcomes.iter().enumerate() {
+                if matches!(outcome, Err(EntryError::Failed { .. }) | Err(EntryError::OutOfTime { .. }) | Err(EntryError::HeldBack { .. })) {
+                    for (j, later) in outcomes.iter().enumerate().skip(i + 1) {
+                        if players[j] == players[i] {
+                            prop_assert!(later.is_err(), "event {} delivered behind undelivered {}", j, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

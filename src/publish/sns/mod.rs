@@ -1,0 +1,97 @@
+//! The SNS sink: one `PublishBatch` entry per domain event, with the attributes subscribers filter on.
+
+mod entry;
+mod query;
+
+pub use entry::{entry_size, message_group_id, SnsEntry};
+
+use super::sink::{EntryError, Prepared, Sink};
+use super::wire::{self, Service, SharedTransport};
+use crate::config::Topic;
+use crate::domain::DomainEvent;
+use entry::payload_size;
+use query::{BatchResult, Failure};
+
+const SINK: &str = "SNS";
+/// The name requests to SNS are signed for.
+pub const SIGNING_NAME: &str = "sns";
+
+/// Publishes to one topic, standard or FIFO.
+pub struct SnsSink {
+    transport: SharedTransport,
+    service: Service,
+    topic: Topic,
+}
+
+impl SnsSink {
+    /// A sink for `topic`.
+    pub fn new(transport: SharedTransport, service: Service, topic: Topic) -> Self {
+        Self { transport, service, topic }
+    }
+
+    /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
+    pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
+        let fifo = self.topic.fifo;
+        SnsEntry {
+            id: format!("e{index}"),
+            message: event.to_json(),
+            event_type: event.name(),
+            player_id: event.player_id().to_owned(),
+            group: fifo.then(|| message_group_id(event.player_id())),
+            deduplication_id: fifo.then(|| event.meta().event_id.clone()),
+        }
+    }
+}
+
+fn outcome(id: &str, result: &BatchResult) -> Result<(), EntryError> {
+    if let Some(Failure { code, message, sender_fault, .. }) = result.failed.iter().find(|error| error.id == id) {
+        let (code, message) = (code.clone(), message.clone());
+        // SenderFault: the entry itself is at fault (invalid parameter, too large...): resending cannot help.
+        return if *sender_fault {
+            Err(EntryError::Rejected { sink: SINK, code, message })
+        } else {
+            Err(EntryError::Failed { sink: SINK, code, message })
+        };
+    }
+    if result.successful.iter().any(|successful| successful == id) {
+        Ok(())
+    } else {
+        Err(EntryError::Failed {
+            sink: SINK,
+            code: "NoResult".into(),
+            message: "the response did not list the entry".into(),
+        })
+    }
+}
+
+impl Sink for SnsSink {
+    type Entry = SnsEntry;
+
+    fn name(&self) -> &'static str {
+        SINK
+    }
+
+    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
+        let entry = self.to_entry(event, index);
+        let group = entry.group.clone();
+        Prepared { size: entry_size(&entry), entry, group }
+    }
+
+    fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
+        let size = payload_size(json_len, event.name(), event.player_id());
+        Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
+    }
+
+    async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
+        let body = query::request_body(&self.topic.arn, &entries);
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        let answer = wire::post(&self.transport, &self.service, &headers, body).await;
+        match answer.and_then(query::read_answer) {
+            Ok(result) => entries.iter().map(|entry| outcome(&entry.id, &result)).collect(),
+            Err(error) => vec![Err(EntryError::request(SINK, error)); entries.len()],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

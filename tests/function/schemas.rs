@@ -1,0 +1,112 @@
+//! The JSON Schemas in `schemas/` are generated from the Rust types: this test fails when the committed files
+//! differ from what the types say (`score_fanout_events::schema`). `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test
+//! function schemas::` rewrites them; run it once more without the variable, since the other tests here read the files.
+
+use score_fanout_events::schema::all as generated;
+
+#[test]
+fn the_committed_schemas_are_the_ones_the_types_generate() {
+    let dir = score_fanout_testkit::repository().join("schemas");
+    let rewrite = std::env::var_os("SCORE_FANOUT_WRITE_SCHEMAS").is_some();
+    for (name, schema) in generated() {
+        let text = serde_json::to_string_pretty(&schema).expect("schema JSON") + "\n";
+        let path = dir.join(name);
+        if rewrite {
+            std::fs::write(&path, &text).expect("writing the schema");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "{} is stale: run SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test function schemas::",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn schemas_are_draft_2020_12_and_pin_the_contract() {
+    let schemas = generated();
+    for (name, schema) in &schemas {
+        assert_eq!(
+            schema.get("$schema").and_then(|v| v.as_str()),
+            Some("https://json-schema.org/draft/2020-12/schema"),
+            "{name}"
+        );
+    }
+    let changed = serde_json::to_value(&schemas[1].1).expect("JSON");
+    let properties = &changed["properties"];
+    assert_eq!(properties["oldScore"]["maximum"], 4503599627370495i64);
+    assert_eq!(properties["delta"]["minimum"], -9007199254740990i64);
+    assert_eq!(properties["schemaVersion"]["const"], "1");
+    assert_eq!(properties["occurredAt"]["format"], "date-time");
+    let required: Vec<&str> =
+        changed["required"].as_array().expect("required").iter().filter_map(|v| v.as_str()).collect();
+    for field in ["eventId", "occurredAt", "schemaVersion", "playerId", "date", "oldScore", "newScore", "delta"] {
+        assert!(required.contains(&field), "{field} is required");
+    }
+}
+
+#[test]
+fn the_schemas_accept_published_events_and_reject_broken_ones() {
+    let changed = serde_json::json!({"eventId": "7a2d", "occurredAt": "2026-11-24T09:01:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "oldScore": 44, "newScore": 50, "delta": 6});
+    assert!(score_fanout_testkit::schemas::errors("ScoreChanged.v1.json", &changed).is_empty());
+    assert!(score_fanout_testkit::schemas::errors("SnsMessage.v1.json", &changed).is_empty());
+    let mut beyond = changed.clone();
+    beyond["newScore"] = serde_json::json!(4503599627370496i64);
+    assert!(
+        !score_fanout_testkit::schemas::errors("ScoreChanged.v1.json", &beyond).is_empty(),
+        "scores beyond 2^52 - 1"
+    );
+    let mut versioned = changed.clone();
+    versioned["schemaVersion"] = serde_json::json!("2");
+    assert!(
+        !score_fanout_testkit::schemas::errors("ScoreChanged.v1.json", &versioned).is_empty(),
+        "another schema version"
+    );
+    let mut unchanged = changed.clone();
+    (unchanged["newScore"], unchanged["delta"]) = (serde_json::json!(44), serde_json::json!(0));
+    assert!(
+        !score_fanout_testkit::schemas::errors("ScoreChanged.v1.json", &unchanged).is_empty(),
+        "an equal score is no change"
+    );
+    let mut undated = changed.clone();
+    undated["occurredAt"] = serde_json::json!("yesterday");
+    assert!(
+        !score_fanout_testkit::schemas::errors("ScoreChanged.v1.json", &undated).is_empty(),
+        "occurredAt is a date-time"
+    );
+    let removed = serde_json::json!({"eventId": "e", "occurredAt": "2026-11-24T09:01:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "score": 50, "reason": "vanished"});
+    assert!(
+        !score_fanout_testkit::schemas::errors("PlayerRemoved.v1.json", &removed).is_empty(),
+        "reason is deleted or expired"
+    );
+}
+
+#[test]
+fn the_envelope_schema_binds_the_detail_to_its_detail_type_and_leaves_account_optional() {
+    let added = serde_json::json!({"eventId": "e", "occurredAt": "2026-11-24T09:00:00Z", "schemaVersion": "1",
+        "playerId": "1234", "date": "Aug 23", "score": 44});
+    let mut envelope = serde_json::json!({"version": "0", "id": "x", "detail-type": "PlayerAdded", "source": "game.scores",
+        "time": "2026-11-24T09:00:01Z", "region": "us-east-1", "resources": [], "detail": added});
+    assert!(
+        score_fanout_testkit::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(),
+        "moto: no account"
+    );
+    envelope["account"] = serde_json::json!("123456789012");
+    assert!(
+        score_fanout_testkit::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(),
+        "AWS: with account"
+    );
+    envelope["detail-type"] = serde_json::json!("PlayerRemoved");
+    assert!(
+        !score_fanout_testkit::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(),
+        "a PlayerAdded is no PlayerRemoved"
+    );
+    envelope["detail-type"] = serde_json::json!("PlayerRenamed");
+    assert!(
+        !score_fanout_testkit::schemas::errors("EventBridgeEnvelope.v1.json", &envelope).is_empty(),
+        "unknown detail-type"
+    );
+}
