@@ -21,6 +21,7 @@ help:
 	@echo "make demo       the demo end to end on this machine (no AWS account)"
 	@echo "make test       fmt check, clippy -D warnings, all tests, template lint"
 	@echo "make sam-build  sam build of the arm64 bootstrap"
+	@echo "make invoke EVENT=events/modify.json   the offline sam local invoke: that bootstrap under qemu"
 	@echo "make lint-template / make template-test   the template alone (cfn-lint, sam validate --lint; wiring test)"
 
 $(VENV_STAMP): requirements-dev.txt
@@ -59,12 +60,21 @@ template-test: venv
 .PHONY: test
 test: venv fmt-check clippy unit-test lint-template template-test
 
-# sam build of the arm64 bootstrap (cargo lambda + zig from .venv), checked to be an aarch64 ELF.
+# sam build of the arm64 bootstrap (cargo lambda + zig from .venv), checked to be an aarch64 ELF that needs no glibc
+# newer than Amazon Linux 2023's (2.34), where provided.al2023 runs it.
 .PHONY: sam-build
 sam-build: venv
 	rustup target add aarch64-unknown-linux-gnu
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 $(VENV)/bin/sam build
-	$(VENV)/bin/python scripts/check-elf .aws-sam/build/ScoreFanoutFunction/bootstrap aarch64
+	$(VENV)/bin/python scripts/check-elf .aws-sam/build/ScoreFanoutFunction/bootstrap aarch64 --max-glibc 2.34
+
+# The offline `sam local invoke -e $(EVENT)`: that bootstrap under qemu-user through the Runtime API emulator, its log
+# lines (marked where Lambda's log-level filter at LOG_LEVEL would drop one) and its answer. DRY_RUN unless MOTO=1.
+EVENT ?= events/modify.json
+.PHONY: invoke
+invoke:
+	cargo build --locked -p score-fanout-testkit --no-default-features --bin score-fanout-runtime-api
+	scripts/invoke $(EVENT)
 
 LOCAL_DRIVER := $(or $(CARGO_TARGET_DIR),target)/debug/score-fanout-local
 

@@ -32,9 +32,11 @@ pub struct Config {
     pub dead_letter_queue_url: Option<String>,
     pub dry_run: bool,
     /// `AWS_LAMBDA_LOG_LEVEL`, when set.
-    pub log_level: Option<LevelFilter>,
+    pub log_level: Option<LogLevel>,
     /// `AWS_LAMBDA_LOG_FORMAT=JSON`.
     pub json_logs: bool,
+    /// `AWS_LAMBDA_FUNCTION_NAME`, which Lambda sets: the dimension of the function's metrics.
+    pub function_name: Option<String>,
 }
 
 impl Config {
@@ -60,9 +62,20 @@ impl Config {
             get("DEAD_LETTER_QUEUE_URL").map(|value| validate_queue_url(&value).map(|()| value)).transpose()?;
         let event_source = get("EVENT_SOURCE").unwrap_or_else(|| DEFAULT_EVENT_SOURCE.to_owned());
         let log_level = get("AWS_LAMBDA_LOG_LEVEL").map(|value| parse_log_level(&value)).transpose()?;
-        let json_logs = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|value| value.eq_ignore_ascii_case("json"));
-        Ok(Self { event_bus, topic, event_source, dead_letter_queue_url, dry_run, log_level, json_logs })
+        let json_logs = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|value| is_json(&value));
+        let function_name = get("AWS_LAMBDA_FUNCTION_NAME");
+        Ok(Self { event_bus, topic, event_source, dead_letter_queue_url, dry_run, log_level, json_logs, function_name })
     }
+}
+
+/// Whether `AWS_LAMBDA_LOG_FORMAT` asks for JSON, read on its own: an init failure is logged in the log's format
+/// even when the rest of the configuration could not be read.
+pub fn json_logs_requested() -> bool {
+    std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|value| is_json(&value))
+}
+
+fn is_json(format: &str) -> bool {
+    format.trim().eq_ignore_ascii_case("json")
 }
 
 fn invalid(variable: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
@@ -151,14 +164,51 @@ fn validate_queue_url(value: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_log_level(value: &str) -> Result<LevelFilter, ConfigError> {
+/// Lambda's application log levels, `AWS_LAMBDA_LOG_LEVEL`, from the most detail to the least.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl LogLevel {
+    /// The level's name as Lambda writes and reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+            Self::Error => "ERROR",
+            Self::Fatal => "FATAL",
+        }
+    }
+
+    /// What the log is filtered by here. tracing has no FATAL: at FATAL the function logs its errors (and Lambda
+    /// forwards only FATAL lines).
+    pub fn filter(self) -> LevelFilter {
+        match self {
+            Self::Trace => LevelFilter::TRACE,
+            Self::Debug => LevelFilter::DEBUG,
+            Self::Info => LevelFilter::INFO,
+            Self::Warn => LevelFilter::WARN,
+            Self::Error | Self::Fatal => LevelFilter::ERROR,
+        }
+    }
+}
+
+fn parse_log_level(value: &str) -> Result<LogLevel, ConfigError> {
     match value.trim().to_ascii_uppercase().as_str() {
-        "TRACE" => Ok(LevelFilter::TRACE),
-        "DEBUG" => Ok(LevelFilter::DEBUG),
-        "INFO" => Ok(LevelFilter::INFO),
-        "WARN" => Ok(LevelFilter::WARN),
-        // tracing has no FATAL: Lambda's most severe level logs as ERROR.
-        "ERROR" | "FATAL" => Ok(LevelFilter::ERROR),
+        "TRACE" => Ok(LogLevel::Trace),
+        "DEBUG" => Ok(LogLevel::Debug),
+        "INFO" => Ok(LogLevel::Info),
+        "WARN" => Ok(LogLevel::Warn),
+        "ERROR" => Ok(LogLevel::Error),
+        "FATAL" => Ok(LogLevel::Fatal),
         _ => Err(invalid("AWS_LAMBDA_LOG_LEVEL", value, "expected TRACE, DEBUG, INFO, WARN, ERROR or FATAL")),
     }
 }

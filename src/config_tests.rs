@@ -77,17 +77,18 @@ fn a_malformed_dead_letter_queue_url_is_named() {
 }
 
 #[test]
-fn log_levels_are_those_lambda_knows_in_any_case_with_fatal_as_error() {
-    for (value, level) in [
-        ("trace", LevelFilter::TRACE),
-        ("Debug", LevelFilter::DEBUG),
-        ("INFO", LevelFilter::INFO),
-        ("warn", LevelFilter::WARN),
-        ("ERROR", LevelFilter::ERROR),
-        ("fatal", LevelFilter::ERROR),
+fn log_levels_are_those_lambda_knows_in_any_case_with_fatal_filtered_as_error() {
+    for (value, level, filter) in [
+        ("trace", LogLevel::Trace, LevelFilter::TRACE),
+        ("Debug", LogLevel::Debug, LevelFilter::DEBUG),
+        ("INFO", LogLevel::Info, LevelFilter::INFO),
+        ("warn", LogLevel::Warn, LevelFilter::WARN),
+        ("ERROR", LogLevel::Error, LevelFilter::ERROR),
+        ("fatal", LogLevel::Fatal, LevelFilter::ERROR),
     ] {
         let config = config(&[("DRY_RUN", "true"), ("AWS_LAMBDA_LOG_LEVEL", value)]).expect(value);
         assert_eq!(config.log_level, Some(level), "{value}");
+        assert_eq!(level.filter(), filter, "{value}");
     }
     assert_eq!(
         invalid_variable(config(&[("DRY_RUN", "true"), ("AWS_LAMBDA_LOG_LEVEL", "VERBOSE")])),
@@ -105,4 +106,11 @@ fn dry_run_must_be_a_boolean() {
 fn json_log_format_is_read() {
     assert!(config(&[("DRY_RUN", "true"), ("AWS_LAMBDA_LOG_FORMAT", "JSON")]).expect("valid").json_logs);
     assert!(!config(&[("DRY_RUN", "true"), ("AWS_LAMBDA_LOG_FORMAT", "Text")]).expect("valid").json_logs);
+}
+
+#[test]
+fn the_function_name_lambda_sets_is_kept_for_the_metrics_dimension() {
+    let config = config(&[("DRY_RUN", "true"), ("AWS_LAMBDA_FUNCTION_NAME", "prod-ScoreFanoutFunction-1A2B")]);
+    assert_eq!(config.expect("valid").function_name.as_deref(), Some("prod-ScoreFanoutFunction-1A2B"));
+    assert_eq!(self::config(&[("DRY_RUN", "true")]).expect("valid").function_name, None);
 }

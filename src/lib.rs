@@ -11,6 +11,7 @@ pub use score_fanout_events as domain;
 pub mod errors;
 pub mod event;
 pub mod handler;
+pub mod init_error;
 pub mod logging;
 pub mod metrics;
 pub mod publish;

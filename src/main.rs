@@ -1,16 +1,18 @@
 //! The Lambda function: configuration, logging and clients at cold start, then the handler for every invocation.
 
 use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
+use score_fanout::init_error::or_exit;
 use score_fanout::{aws, logging, Config, Incoming, RetryBudget};
 
 // One thread: a function has a fraction of a core, and a second worker only adds wake-ups between threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let config = Config::from_env()?;
+    // An init failure is reported to the Runtime API as Lambda shows it, and logged last (score_fanout::init_error).
+    let config = or_exit(Config::from_env()).await;
     logging::init_in_blocks(&config);
     let sdk = aws::function_sdk_config().await;
     // Each invocation's metric document goes out with its log lines, in order.
-    let handler = aws::handler(&config, &sdk)?.with_metrics(Box::new(logging::write_line));
+    let handler = or_exit(aws::handler(&config, &sdk)).await.with_metrics(logging::metrics_output(&config));
     let handler = &handler;
     logging::flush();
     // lambda_runtime::run wraps every invocation in a span carrying its requestId, which each log line repeats.

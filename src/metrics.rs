@@ -17,10 +17,18 @@ use std::collections::BTreeMap;
 
 /// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "ScoreFanout";
+/// The dimension every metric carries: the function's name (`AWS_LAMBDA_FUNCTION_NAME`).
+pub const FUNCTION_NAME: &str = "FunctionName";
 
-/// Where metric documents go: stdout in Lambda, in order with the log (`logging::write_line`; its log capture hands
-/// them to CloudWatch), a buffer in tests.
+/// Where metric documents go: the log in Lambda, in order with its lines (`logging::metrics_output`; Lambda's log
+/// capture hands them to CloudWatch), a buffer in tests.
 pub type MetricsOutput = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Each invocation's metrics: where the document goes, and the function's name for its dimension.
+pub struct Metrics {
+    pub output: MetricsOutput,
+    pub function_name: Option<String>,
+}
 
 /// The counts of one invocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -86,8 +94,9 @@ impl BatchMetrics {
         *self.published.entry((sink, event_type)).or_default() += 1;
     }
 
-    /// The invocation's EMF document, one JSON line.
-    pub fn document(&self, timestamp_ms: u64) -> String {
+    /// The invocation's EMF document, one JSON line, with the dimension `FunctionName` when it is known: two stacks
+    /// in one account publish to the same namespace, and only the dimension keeps their metrics (and alarms) apart.
+    pub fn document(&self, timestamp_ms: u64, function_name: Option<&str>) -> String {
         let mut metrics = vec![
             (Metric::new("RecordsReceived", Unit::Count), self.records_received),
             (Metric::new("EntriesRetried", Unit::Count), self.entries_retried),
@@ -108,12 +117,11 @@ impl BatchMetrics {
             metrics.push((Metric::new(format!("EventsPublished.{sink}.{event_type}"), Unit::Count), *count));
         }
         let values = metrics.iter().map(|(metric, value)| (metric.name.clone(), *value)).collect();
-        let directive = Directive {
-            namespace: NAMESPACE,
-            dimensions: [[]],
-            metrics: metrics.into_iter().map(|(m, _)| m).collect(),
-        };
-        let document = Document { aws: Metadata { timestamp: timestamp_ms, cloud_watch_metrics: [directive] }, values };
+        let dimensions = [function_name.map_or_else(Vec::new, |_| vec![FUNCTION_NAME])];
+        let directive =
+            Directive { namespace: NAMESPACE, dimensions, metrics: metrics.into_iter().map(|(m, _)| m).collect() };
+        let metadata = Metadata { timestamp: timestamp_ms, cloud_watch_metrics: [directive] };
+        let document = Document { aws: metadata, function_name, values };
         // Plain structs, string keys and integers: serializing cannot fail.
         serde_json::to_string(&document).unwrap_or_default()
     }
@@ -121,9 +129,11 @@ impl BatchMetrics {
 
 /// An EMF document: the metadata under `_aws`, the metric values at the root.
 #[derive(Serialize)]
-struct Document {
+struct Document<'a> {
     #[serde(rename = "_aws")]
     aws: Metadata,
+    #[serde(rename = "FunctionName", skip_serializing_if = "Option::is_none")]
+    function_name: Option<&'a str>,
     #[serde(flatten)]
     values: BTreeMap<String, u64>,
 }
@@ -139,8 +149,8 @@ struct Metadata {
 #[serde(rename_all = "PascalCase")]
 struct Directive {
     namespace: &'static str,
-    /// One dimension set, empty: the metrics are the function's totals.
-    dimensions: [[&'static str; 0]; 1],
+    /// One dimension set: `FunctionName`, or none (the metrics are the totals of whatever published them).
+    dimensions: [Vec<&'static str>; 1],
     metrics: Vec<Metric>,
 }
 

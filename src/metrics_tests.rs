@@ -17,7 +17,7 @@ fn an_invocation_gives_one_document_with_every_count() {
     metrics.count_published("SNS", "ScoreChanged");
     metrics.count_published("EventBridge", "PlayerAdded");
     let expected = concat!(
-        r#"{"_aws":{"Timestamp":1795510800000,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
+        r#"{"_aws":{"Timestamp":1795510800000,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[["FunctionName"]],"Metrics":["#,
         r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
         r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},"#,
         r#"{"Name":"OldestRecordAge","Unit":"Milliseconds"},"#,
@@ -28,13 +28,13 @@ fn an_invocation_gives_one_document_with_every_count() {
         r#"{"Name":"EventsPublished.SNS.PlayerAdded","Unit":"Count"},"#,
         r#"{"Name":"EventsPublished.SNS.PlayerRemoved","Unit":"Count"},"#,
         r#"{"Name":"EventsPublished.SNS.ScoreChanged","Unit":"Count"}]}]},"#,
-        r#""EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
+        r#""FunctionName":"score-fanout-prod","EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
         r#""EventsPublished.EventBridge.PlayerRemoved":0,"EventsPublished.EventBridge.ScoreChanged":0,"#,
         r#""EventsPublished.SNS":2,"EventsPublished.SNS.PlayerAdded":0,"EventsPublished.SNS.PlayerRemoved":0,"#,
         r#""EventsPublished.SNS.ScoreChanged":2,"OldestRecordAge":1500,"RecordsDeadLettered":1,"#,
         r#""RecordsFailed":1,"RecordsReceived":8}"#,
     );
-    assert_eq!(metrics.document(1_795_510_800_000), expected);
+    assert_eq!(metrics.document(1_795_510_800_000, Some("score-fanout-prod")), expected);
 }
 
 #[test]
@@ -45,5 +45,5 @@ fn a_batch_without_sinks_or_records_reports_its_counts_only() {
         r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"}]}]},"#,
         r#""EntriesRetried":0,"RecordsDeadLettered":0,"RecordsFailed":0,"RecordsReceived":0}"#,
     );
-    assert_eq!(BatchMetrics::default().document(1), expected);
+    assert_eq!(BatchMetrics::default().document(1, None), expected);
 }

@@ -2,7 +2,7 @@
 
 use crate::dead_letter::{self, DeadLetter, DeadLetterError};
 use crate::event::StreamEvent;
-use crate::metrics::{BatchMetrics, MetricsOutput};
+use crate::metrics::{BatchMetrics, Metrics};
 use crate::publish::{BatchOutcome, Publish, RetryBudget};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use serde_json::value::RawValue;
@@ -16,7 +16,7 @@ pub struct Handler<P, D> {
     publisher: P,
     dead_letter: Option<D>,
     dry_run: bool,
-    metrics: Option<MetricsOutput>,
+    metrics: Option<Metrics>,
 }
 
 impl<P: Publish, D: DeadLetter> Handler<P, D> {
@@ -25,9 +25,9 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         Self { publisher, dead_letter, dry_run, metrics: None }
     }
 
-    /// Writes each invocation's CloudWatch Embedded Metric Format document to `output`.
-    pub fn with_metrics(mut self, output: MetricsOutput) -> Self {
-        self.metrics = Some(output);
+    /// Writes each invocation's CloudWatch Embedded Metric Format document to `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -62,9 +62,9 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
     }
 
     fn emit(&self, metrics: BatchMetrics) {
-        if let Some(output) = &self.metrics {
+        if let Some(Metrics { output, function_name }) = &self.metrics {
             let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-            output(&metrics.document(now_ms));
+            output(&metrics.document(now_ms, function_name.as_deref()));
         }
     }
 

@@ -266,7 +266,10 @@ async fn each_invocation_writes_one_metric_document() {
         |id| if id == "a0000000000000000000000000000005" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
         Some(FakeDeadLetter::default()),
     )
-    .with_metrics(Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())));
+    .with_metrics(crate::metrics::Metrics {
+        output: Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())),
+        function_name: Some("score-fanout-prod-ScoreFanoutFunction".into()),
+    });
     let before_ms = chrono::Utc::now().timestamp_millis();
     run(&handler, &batch()).await;
     let after_ms = chrono::Utc::now().timestamp_millis();
@@ -281,12 +284,13 @@ async fn each_invocation_writes_one_metric_document() {
     assert!(((before_ms - oldest_created_ms).max(0)..=(after_ms - oldest_created_ms).max(0)).contains(&age), "{age}");
     let metric = |name: &str, unit: &str| serde_json::json!({"Name": name, "Unit": unit});
     let expected = serde_json::json!({
-        "_aws": {"Timestamp": null, "CloudWatchMetrics": [{"Namespace": "ScoreFanout", "Dimensions": [[]], "Metrics": [
+        "_aws": {"Timestamp": null, "CloudWatchMetrics": [{"Namespace": "ScoreFanout", "Dimensions": [["FunctionName"]], "Metrics": [
             metric("RecordsReceived", "Count"), metric("EntriesRetried", "Count"), metric("RecordsFailed", "Count"),
             metric("RecordsDeadLettered", "Count"), metric("OldestRecordAge", "Milliseconds"),
             metric("EventsPublished.SNS", "Count"), metric("EventsPublished.SNS.PlayerAdded", "Count"),
             metric("EventsPublished.SNS.PlayerRemoved", "Count"), metric("EventsPublished.SNS.ScoreChanged", "Count"),
         ]}]},
+        "FunctionName": "score-fanout-prod-ScoreFanoutFunction",
         "RecordsReceived": 8,
         "EntriesRetried": 0,
         "RecordsFailed": 1,

@@ -1,26 +1,27 @@
 //! Logging: Lambda's log format and level, and the classic demo's lines for what each record did.
 
-use crate::config::Config;
+use crate::config::{Config, LogLevel};
 use crate::decode::{Change, Decoded};
+use crate::metrics::Metrics;
 use lambda_runtime::tracing::subscriber::fmt::format::JsonFields;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
 use lambda_runtime::tracing::subscriber::{self, filter::EnvFilter};
 use std::io::{self, Write};
 use std::sync::{Mutex, PoisonError};
-use tracing::level_filters::LevelFilter;
 use tracing::{debug, info};
 
 mod json;
+pub use json::write_timestamp;
 
-/// Installs the global subscriber the way `lambda_runtime::tracing::init_default_subscriber` does (stdout, no
-/// timestamps: Lambda adds its own), except that the level comes from the validated `AWS_LAMBDA_LOG_LEVEL`, so
-/// FATAL means ERROR instead of silently falling back to INFO. Without it, `RUST_LOG` applies, else INFO.
+/// Installs the global subscriber: to stdout, at the validated `AWS_LAMBDA_LOG_LEVEL` (FATAL filters as ERROR, never
+/// silently as INFO), else `RUST_LOG`, else INFO. With `AWS_LAMBDA_LOG_FORMAT=JSON` each line is the JSON object
+/// Lambda's log-level filtering reads ([`json`]); as text, lines carry no time (Lambda adds its own).
 pub fn init(config: &Config) {
     init_with(config.log_level, config.json_logs);
 }
 
 /// As [`init`], for tools that log like the function without a function configuration.
-pub fn init_with(log_level: Option<LevelFilter>, json_logs: bool) {
+pub fn init_with(log_level: Option<LogLevel>, json_logs: bool) {
     init_to(log_level, json_logs, std::io::stdout);
 }
 
@@ -39,21 +40,45 @@ pub fn init_in_blocks(config: &Config) {
     }));
 }
 
-fn init_to<W>(log_level: Option<LevelFilter>, json_logs: bool, writer: W)
+fn init_to<W>(log_level: Option<LogLevel>, json_logs: bool, writer: W)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = match log_level {
-        Some(level) => EnvFilter::default().add_directive(level.into()),
+        Some(level) => EnvFilter::default().add_directive(level.filter().into()),
         None => EnvFilter::builder().with_default_directive(tracing::Level::INFO.into()).from_env_lossy(),
+    };
+    // The metrics line passes every threshold here; its `level` decides whether Lambda forwards it.
+    let filter = match format!("{}=info", json::METRICS_TARGET).parse() {
+        Ok(metrics) => filter.add_directive(metrics),
+        Err(_) => filter,
     };
     let builder = subscriber::fmt().with_target(false).without_time().with_env_filter(filter).with_writer(writer);
     // A second init (tests, a tool that already set one up) keeps the first subscriber.
     let _ = if json_logs {
-        builder.fmt_fields(JsonFields::new()).event_format(json::JsonLines).try_init()
+        let lines = json::JsonLines::new(metrics_level(log_level));
+        builder.fmt_fields(JsonFields::new()).event_format(lines).try_init()
     } else {
         builder.try_init()
     };
+}
+
+/// The `level` of the metrics line: the configured threshold, or INFO when the threshold is below INFO, so that
+/// Lambda's log-level filter forwards it at every threshold, FATAL included (where it forwards FATAL lines only).
+pub fn metrics_level(threshold: Option<LogLevel>) -> &'static str {
+    threshold.map_or(LogLevel::Info, |level| level.max(LogLevel::Info)).name()
+}
+
+/// Where the handler writes each invocation's metrics document: as JSON logs, one line of the log's own shape
+/// (`timestamp`, `level`, `message`, `requestId`, then the document's members, which CloudWatch reads as EMF); as
+/// text, the document itself on a line of its own.
+pub fn metrics_output(config: &Config) -> Metrics {
+    let output: Box<dyn Fn(&str) + Send + Sync> = if config.json_logs {
+        Box::new(|document| tracing::info!(target: json::METRICS_TARGET, emf = document))
+    } else {
+        Box::new(write_line)
+    };
+    Metrics { output, function_name: config.function_name.clone() }
 }
 
 /// Log lines waiting to be written; written out when they pass [`BLOCK`], at a warning or an error, and by

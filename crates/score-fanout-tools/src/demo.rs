@@ -36,6 +36,7 @@ pub fn config_for(stack: &Stack, dry_run: bool) -> Config {
         dry_run,
         log_level: None,
         json_logs: false,
+        function_name: None,
     }
 }
 

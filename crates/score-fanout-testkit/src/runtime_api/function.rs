@@ -1,6 +1,9 @@
-//! A function process run the way Lambda runs it: started with the Runtime API's address and Lambda's environment,
-//! handed one event per invocation, its log (stdout and stderr) captured line by line and told apart by invocation.
+//! A function process run the way Lambda runs it: started with the Runtime API's address and Lambda's environment
+//! (its log format and level included), handed one event per invocation, its log (stdout and stderr) captured
+//! line by line, told apart by invocation, and each line marked with whether Lambda's log-level filter would
+//! forward it to CloudWatch Logs ([`super::log_filter`]).
 
+use super::log_filter::Logging;
 use super::{Message, Options, RuntimeApi};
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -26,8 +29,9 @@ pub struct Function {
 /// What happened, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// A line the function wrote, and the invocation it was written in (`None`: during init or after).
-    Log { line: String, invocation: Option<usize> },
+    /// A line the function wrote, the invocation it was written in (`None`: during init or after), and whether
+    /// Lambda would forward it to CloudWatch Logs.
+    Log { line: String, invocation: Option<usize>, forwarded: bool },
     /// The answer to invocation number `invocation` (from 0): a response or an invocation error.
     Answer { invocation: usize, request_id: String, error: bool, body: String },
     /// An error the function reported through `init/error`.
@@ -51,6 +55,22 @@ impl Transcript {
         })
     }
 
+    /// The log lines Lambda would forward to CloudWatch Logs, in order.
+    pub fn forwarded(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|entry| match entry {
+            Entry::Log { line, forwarded: true, .. } => Some(line.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The log lines Lambda's log-level filter would drop, in order.
+    pub fn dropped(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|entry| match entry {
+            Entry::Log { line, forwarded: false, .. } => Some(line.as_str()),
+            _ => None,
+        })
+    }
+
     /// Whether every event was answered with a response.
     pub fn all_answered(&self, events: usize) -> bool {
         let answers = self.entries.iter().filter(|e| matches!(e, Entry::Answer { error: false, .. })).count();
@@ -64,7 +84,7 @@ impl Function {
         let api = RuntimeApi::start_with(self.options.clone())?;
         let mut child = self.spawn(&api.address)?;
         let lines = capture(&mut child);
-        let mut run = Run { lines, transcript: Transcript::default() };
+        let mut run = Run { lines, logging: self.options.logging, transcript: Transcript::default() };
         run.until_next(&api, None, INIT_TIMEOUT, &mut child);
         for (invocation, event) in events.iter().enumerate() {
             if run.stopped() {
@@ -72,6 +92,13 @@ impl Function {
             }
             api.invoke(Arc::from(event.as_slice()));
             run.until_next(&api, Some(invocation), self.options.timeout + INIT_TIMEOUT, &mut child);
+        }
+        if run.stopped() {
+            // After init/error the runtime exits by itself; its last lines come before it does.
+            let started = Instant::now();
+            while child.try_wait().ok().flatten().is_none() && started.elapsed() < Duration::from_secs(2) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
         let _ = child.kill();
         let _ = child.wait();
@@ -88,6 +115,8 @@ impl Function {
             ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/score-fanout"),
             ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/03/[$LATEST]00000000000000000000000000000000"),
             ("_HANDLER", "bootstrap"),
+            ("AWS_LAMBDA_LOG_FORMAT", if self.options.logging.json { "JSON" } else { "Text" }),
+            ("AWS_LAMBDA_LOG_LEVEL", self.options.logging.level.name()),
         ];
         let (program, args) = self.command.split_first().ok_or_else(|| io::Error::other("no command"))?;
         Command::new(program)
@@ -124,6 +153,7 @@ fn capture(child: &mut Child) -> Receiver<String> {
 
 struct Run {
     lines: Receiver<String>,
+    logging: Logging,
     transcript: Transcript,
 }
 
@@ -173,7 +203,10 @@ impl Run {
     fn drain(&mut self, invocation: Option<usize>, settle: Duration) {
         loop {
             match self.lines.recv_timeout(settle) {
-                Ok(line) => self.transcript.entries.push(Entry::Log { line, invocation }),
+                Ok(line) => {
+                    let forwarded = self.logging.forwards(&line);
+                    self.transcript.entries.push(Entry::Log { line, invocation, forwarded });
+                }
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return,
             }
         }

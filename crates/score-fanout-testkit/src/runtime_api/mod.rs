@@ -4,6 +4,7 @@
 //! runs a whole function process through it, as `make invoke` and the tests do; the benchmark drives it directly.
 
 pub mod function;
+pub mod log_filter;
 
 use crate::http::{read_request, respond, Request};
 use std::io::{self, BufReader};
@@ -34,6 +35,8 @@ pub struct Options {
     pub timeout: Duration,
     /// The X-Ray trace header of every invocation.
     pub trace_id: String,
+    /// The function's log format and level, given to it and enforced on what it writes ([`function`]).
+    pub logging: log_filter::Logging,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
         Self {
             timeout: Duration::from_secs(60),
             trace_id: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".to_owned(),
+            logging: log_filter::Logging::default(),
         }
     }
 }

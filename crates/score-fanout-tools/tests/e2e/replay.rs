@@ -92,6 +92,7 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         dry_run: false,
         log_level: None,
         json_logs: false,
+        function_name: None,
     };
     let handler =
         score_fanout::aws::handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
