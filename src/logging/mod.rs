@@ -48,11 +48,11 @@ where
         Some(level) => EnvFilter::default().add_directive(level.filter().into()),
         None => EnvFilter::builder().with_default_directive(tracing::Level::INFO.into()).from_env_lossy(),
     };
-    // The metrics line passes every threshold here; its `level` decides whether Lambda forwards it.
-    let filter = match format!("{}=info", json::METRICS_TARGET).parse() {
-        Ok(metrics) => filter.add_directive(metrics),
-        Err(_) => filter,
-    };
+    // Whatever the threshold: the metrics line (its `level` decides whether Lambda forwards it), and the span
+    // lambda_runtime opens around each invocation (an info span; without it no line would carry the requestId).
+    let always = [json::METRICS_TARGET, INVOCATION_SPAN_TARGET];
+    let filter =
+        always.iter().filter_map(|target| format!("{target}=info").parse().ok()).fold(filter, EnvFilter::add_directive);
     let builder = subscriber::fmt().with_target(false).without_time().with_env_filter(filter).with_writer(writer);
     // A second init (tests, a tool that already set one up) keeps the first subscriber.
     let _ = if json_logs {
@@ -80,6 +80,10 @@ pub fn metrics_output(config: &Config) -> Metrics {
     };
     Metrics { output, function_name: config.function_name.clone() }
 }
+
+/// Where lambda_runtime's `TracingLayer` opens the span of each invocation (`requestId`, `xrayTraceId`); the module
+/// logs nothing else.
+const INVOCATION_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
 
 /// Log lines waiting to be written; written out when they pass [`BLOCK`], at a warning or an error, and by
 /// [`flush`].

@@ -89,7 +89,17 @@ fn reaching_cloudwatch_at(level: Level) -> (Vec<Value>, Transcript) {
         [r#"response: {"batchItemFailures":[{"itemIdentifier":"200000000000000000001"}]}"#],
         "the first record holds the shard"
     );
+    assert_every_line_names_the_invocation(&transcript);
     (transcript.forwarded().map(json).collect(), transcript)
+}
+
+/// Every line of the invocation carries its requestId, whatever the level (the runtime's span is an info span).
+fn assert_every_line_names_the_invocation(transcript: &Transcript) {
+    for entry in &transcript.entries {
+        if let Entry::Log { line, invocation: Some(_), forwarded: true } = entry {
+            assert!(json(line)["requestId"].as_str().is_some_and(|id| !id.is_empty()), "no requestId: {line}");
+        }
+    }
 }
 
 fn has(lines: &[Value], level: &str, message: &str) -> bool {
