@@ -52,10 +52,11 @@ lint-template: venv
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 	$(VENV)/bin/sam validate --lint
 
-# The template's wiring (and local/env.dry-run.json against it), so it cannot drift; translated offline.
+# The template's wiring (and local/env.dry-run.json and samconfig.toml against it), so it cannot drift; translated
+# offline. Also the schema registry's documents, and the alarms against the runbook: every tests/*_test.py.
 .PHONY: template-test
 template-test: venv
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/template_test.py
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/
 
 .PHONY: test
 test: venv fmt-check clippy unit-test lint-template template-test

@@ -60,7 +60,10 @@ impl Config {
         }
         let dead_letter_queue_url =
             get("DEAD_LETTER_QUEUE_URL").map(|value| validate_queue_url(&value).map(|()| value)).transpose()?;
-        let event_source = get("EVENT_SOURCE").unwrap_or_else(|| DEFAULT_EVENT_SOURCE.to_owned());
+        let event_source = match get("EVENT_SOURCE") {
+            Some(value) => validate_source(&value).map(|()| value)?,
+            None => DEFAULT_EVENT_SOURCE.to_owned(),
+        };
         let log_level = get("AWS_LAMBDA_LOG_LEVEL").map(|value| parse_log_level(&value)).transpose()?;
         let json_logs = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|value| is_json(&value));
         let function_name = get("AWS_LAMBDA_FUNCTION_NAME");
@@ -136,6 +139,18 @@ fn validate_bus(value: &str) -> Result<(), ConfigError> {
     } else {
         Err(invalid(VARIABLE, value, "a bus name is 1-256 characters of letters, digits and . - _ /"))
     }
+}
+
+/// EventBridge's rules for `Source`: 1 to 256 characters, and `aws.` is reserved for AWS services. Checked at init,
+/// so that a typo fails the deploy instead of every entry of every invocation.
+fn validate_source(value: &str) -> Result<(), ConfigError> {
+    if value.chars().count() > 256 {
+        return Err(invalid("EVENT_SOURCE", value, "at most 256 characters"));
+    }
+    if value.starts_with("aws.") {
+        return Err(invalid("EVENT_SOURCE", value, "sources starting with \"aws.\" are reserved for AWS services"));
+    }
+    Ok(())
 }
 
 fn parse_topic(value: &str) -> Result<Topic, ConfigError> {

@@ -114,3 +114,11 @@ fn the_function_name_lambda_sets_is_kept_for_the_metrics_dimension() {
     assert_eq!(config.expect("valid").function_name.as_deref(), Some("prod-ScoreFanoutFunction-1A2B"));
     assert_eq!(self::config(&[("DRY_RUN", "true")]).expect("valid").function_name, None);
 }
+
+#[test]
+fn an_event_source_eventbridge_would_refuse_is_named_at_init() {
+    assert_eq!(invalid_variable(config(&[("DRY_RUN", "true"), ("EVENT_SOURCE", "aws.game")])), "EVENT_SOURCE");
+    assert_eq!(invalid_variable(config(&[("DRY_RUN", "true"), ("EVENT_SOURCE", &"s".repeat(257))])), "EVENT_SOURCE");
+    let config = config(&[("DRY_RUN", "true"), ("EVENT_SOURCE", &"s".repeat(256))]).expect("256 characters are fine");
+    assert_eq!(config.event_source.len(), 256);
+}

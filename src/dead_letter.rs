@@ -78,7 +78,22 @@ pub fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> S
             return without_images;
         }
     }
-    to_json(&Message { record: cut(record.get(), MAX_RECORD_PREFIX_BYTES), event, error, truncated: true })
+    last_resort(record.get(), event, error)
+}
+
+/// The record as a prefix of its text, a JSON string: cut until the whole message fits, since escaping can make
+/// the prefix up to six times longer than it is (every byte a `\u00XX`).
+fn last_resort(record: &str, event: Option<&DomainEvent>, error: &str) -> String {
+    let mut keep = MAX_RECORD_PREFIX_BYTES.min(record.len());
+    loop {
+        let message = to_json(&Message { record: cut(record, keep), event, error, truncated: true });
+        if message.len() <= MAX_MESSAGE_BYTES || keep == 0 {
+            return message;
+        }
+        // Shrink by the overflow, scaled by how much escaping grew the prefix: a few rounds at most.
+        let grown = message.len().div_ceil(keep.max(1));
+        keep = keep.saturating_sub((message.len() - MAX_MESSAGE_BYTES).div_ceil(grown.max(1)).max(1));
+    }
 }
 
 fn to_json<R: Serialize>(message: &Message<'_, R>) -> String {

@@ -73,3 +73,40 @@ fn a_record_with_a_number_beyond_f64_is_kept_as_received_and_still_truncates_saf
     let small = RawValue::from_string(r#"{"dynamodb":{"SizeBytes":1e999}}"#.into()).expect("JSON");
     assert!(message(&small, None, "bad").contains("1e999"), "byte for byte");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text that JSON escaping grows the most: quotes, backslashes and control characters.
+    fn escape_heavy() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just('"'), Just('\\'), Just('\u{1}'), Just('a'), Just('\u{1F3AE}')],
+            1..64,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn a_message_always_fits_the_queue_however_the_record_escapes(
+            unit in escape_heavy(),
+            bytes in 250_000usize..700_000,
+            as_stream_record in any::<bool>(),
+        ) {
+            let filler = unit.repeat(bytes / unit.len() + 1);
+            let text = if as_stream_record {
+                serde_json::json!({"eventID": "e", "dynamodb": {"SequenceNumber": "1", "NewImage": {"bio": {"S": filler}}}, "note": filler}).to_string()
+            } else {
+                serde_json::to_string(&filler).expect("a JSON string")
+            };
+            let record = RawValue::from_string(text).expect("JSON");
+            let body = message(&record, Some(&event(1)), &unit.repeat(20_000));
+            prop_assert!(body.len() <= MAX_MESSAGE_BYTES, "{} bytes", body.len());
+            let value: Value = serde_json::from_str(&body).expect("JSON");
+            prop_assert_eq!(&value["truncated"], &Value::Bool(true));
+            prop_assert_eq!(&value["event"]["eventId"], "ev1");
+        }
+    }
+}

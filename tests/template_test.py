@@ -26,7 +26,7 @@ LAYOUT = {
     "ScoreEventsBus": "AWS::Events::EventBus",
     "ScoreEventsTopic": "AWS::SNS::Topic",
     "PoisonRecordQueue": "AWS::SQS::Queue",
-    "StreamFailureQueue": "AWS::SQS::Queue",
+    "StreamFailureBucket": "AWS::S3::Bucket",
     "AllScoreEventsQueue": "AWS::SQS::Queue",
     "ScoreChangedQueue": "AWS::SQS::Queue",
     "ScoreEventsRule": "AWS::Events::Rule",
@@ -174,8 +174,9 @@ def test_the_generated_role_reads_the_stream_and_writes_only_to_this_stacks_reso
         ("events:PutEvents", "ScoreEventsBus"),
         ("sns:Publish", "ScoreEventsTopic"),
         ("sqs:SendMessage*", "PoisonRecordQueue"),
-        # Granted by SAM for the on-failure destination: Lambda sends skipped ranges with the function's role.
-        ("sqs:SendMessage", "StreamFailureQueue"),
+        # Granted by SAM for the on-failure destination: Lambda writes skipped batches with the function's role.
+        ("s3:PutObject", "StreamFailureBucket"),
+        ("s3:ListBucket", "StreamFailureBucket"),
     }
 
 
@@ -193,12 +194,13 @@ def test_the_stream_trigger_reports_item_failures_and_records_skipped_ranges(tem
     assert props["MaximumRecordAgeInSeconds"] == {"Ref": "MaximumRecordAgeInSeconds"}
     assert props["MaximumBatchingWindowInSeconds"] == {"Ref": "MaximumBatchingWindowInSeconds"}
     assert props["ParallelizationFactor"] == {"Ref": "ParallelizationFactor"}
-    assert props["DestinationConfig"] == {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}}
+    assert props["DestinationConfig"] == {"OnFailure": {"Type": "S3", "Destination": {"Fn::GetAtt": ["StreamFailureBucket", "Arn"]}}}
     parameters = template["Parameters"]
-    # Bounded (-1 would mean forever), and well inside the stream's 24-hour retention so that skipped ranges can
-    # still be redriven.
-    assert 0 <= parameters["MaximumRetryAttempts"]["Default"] <= 10000
-    assert 60 <= parameters["MaximumRecordAgeInSeconds"]["Default"] <= 6 * 3600
+    # Bounded (-1 would mean forever): Lambda gives up on a record, and keeps it, before the stream's 24 hours end.
+    assert parameters["MaximumRetryAttempts"]["MinValue"] == 0 and parameters["MaximumRetryAttempts"]["MaxValue"] <= 10000
+    age = parameters["MaximumRecordAgeInSeconds"]
+    assert (age["MinValue"], age["MaxValue"]) == (60, 22 * 3600)
+    assert 60 <= age["Default"] <= 6 * 3600
 
 
 def test_the_generated_event_source_mapping_is_the_one_cloudformation_creates(translated):
@@ -208,13 +210,13 @@ def test_the_generated_event_source_mapping_is_the_one_cloudformation_creates(tr
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["GameEventsTable", "StreamArn"]}
     assert (props["BatchSize"], props["StartingPosition"], props["BisectBatchOnFunctionError"]) == (100, "TRIM_HORIZON", True)
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}}
+    assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureBucket", "Arn"]}}}
 
 
 def test_the_topic_and_the_queues_are_encrypted_and_the_dead_letter_queue_takes_256_kib(template):
     assert resource(template, "ScoreEventsTopic", "AWS::SNS::Topic")["KmsMasterKeyId"] == "alias/aws/sns"
     assert "FifoTopic" not in resource(template, "ScoreEventsTopic", "AWS::SNS::Topic")
-    for queue in ["PoisonRecordQueue", "StreamFailureQueue", "AllScoreEventsQueue", "ScoreChangedQueue"]:
+    for queue in ["PoisonRecordQueue", "AllScoreEventsQueue", "ScoreChangedQueue"]:
         props = resource(template, queue, "AWS::SQS::Queue")
         assert props["SqsManagedSseEnabled"] is True, queue
         # SNS cannot deliver to a queue under the AWS-managed SQS key.
@@ -239,7 +241,8 @@ def test_example_subscribers_get_raw_messages_and_only_score_changes_are_filtere
         assert props["Protocol"] == "sqs"
         assert props["RawMessageDelivery"] is True
     assert "FilterPolicy" not in everything
-    assert changed["FilterPolicy"] == {"eventType": ["ScoreChanged"]}
+    # Version 1 only: the schemaVersion attribute keeps a version 2, published beside it in a migration, out.
+    assert changed["FilterPolicy"] == {"eventType": ["ScoreChanged"], "schemaVersion": ["1"]}
     # eventType is a message attribute of every SNS message (the contract), not a field of the body.
     assert changed.get("FilterPolicyScope", "MessageAttributes") == "MessageAttributes"
 
@@ -278,15 +281,14 @@ def test_the_rule_sends_every_score_event_of_the_bus_to_the_log_group(template):
     assert statement["Resource"] == "${ScoreEventsLogGroup.Arn}"
 
 
-def test_alarms_watch_errors_iterator_age_and_both_failure_queues_and_notify_the_alarm_topic(template):
+def test_alarms_watch_errors_iterator_age_and_the_dead_letter_queue_and_notify_the_alarm_topic(template):
     alarms = {k: v["Properties"] for k, v in of_type(template, "AWS::CloudWatch::Alarm").items()}
     watched = {(a["Namespace"], a["MetricName"], json.dumps(a["Dimensions"], sort_keys=True)) for a in alarms.values()}
     function = json.dumps([{"Name": "FunctionName", "Value": {"Ref": "ScoreFanoutFunction"}}], sort_keys=True)
     assert ("AWS/Lambda", "Errors", function) in watched
     assert ("AWS/Lambda", "IteratorAge", function) in watched
-    for queue in ["StreamFailureQueue", "PoisonRecordQueue"]:
-        dimensions = json.dumps([{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}], sort_keys=True)
-        assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions) in watched, queue
+    dimensions = json.dumps([{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PoisonRecordQueue", "QueueName"]}}], sort_keys=True)
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions) in watched
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     email = template["Resources"]["AlarmEmailSubscription"]
@@ -319,7 +321,8 @@ def test_outputs_name_everything_a_user_needs_after_deploy(template):
         "ScoreEventsBusName": {"Ref": "ScoreEventsBus"},
         "ScoreEventsTopicArn": {"Ref": "ScoreEventsTopic"},
         "PoisonRecordQueueUrl": {"Ref": "PoisonRecordQueue"},
-        "StreamFailureQueueUrl": {"Ref": "StreamFailureQueue"},
+        "StreamFailureBucketName": {"Ref": "StreamFailureBucket"},
+        "ScoreEventsArchiveName": {"Ref": "ScoreEventsArchive"},
         "AllScoreEventsQueueUrl": {"Ref": "AllScoreEventsQueue"},
         "ScoreChangedQueueUrl": {"Ref": "ScoreChangedQueue"},
         "ScoreEventsLogGroupName": {"Ref": "ScoreEventsLogGroup"},

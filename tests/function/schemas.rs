@@ -1,30 +1,50 @@
-//! The JSON Schemas in `schemas/` are generated from the Rust types: this test fails when the committed files
-//! differ from what the types say (`score_fanout_events::schema`). `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test
-//! function schemas::` rewrites them; run it once more without the variable, since the other tests here read the files.
+//! The JSON Schemas in `schemas/` and the schema registry's OpenAPI 3 documents in `schemas/registry/` are generated
+//! from the Rust types: these tests fail when the committed files differ from what the types say
+//! (`score_fanout_events::schema`). `SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test function schemas::` rewrites them;
+//! run it once more without the variable, since the other tests here read the files. The template registers copies of
+//! the registry documents: `make template-test` holds those to the files.
 
-use score_fanout_events::schema::all as generated;
+use score_fanout_events::schema::{all as generated, registry, ID_BASE};
+use serde::Serialize;
+use std::path::Path;
+
+/// Asserts that `path` holds `value` as pretty JSON; writes it there first with `SCORE_FANOUT_WRITE_SCHEMAS` set.
+fn assert_committed(path: &Path, value: &impl Serialize) {
+    let text = serde_json::to_string_pretty(value).expect("schema JSON") + "\n";
+    if std::env::var_os("SCORE_FANOUT_WRITE_SCHEMAS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("creating the folder");
+        std::fs::write(path, &text).expect("writing the schema");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is stale: run SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test function schemas::",
+        path.display()
+    );
+}
 
 #[test]
 fn the_committed_schemas_are_the_ones_the_types_generate() {
     let dir = score_fanout_testkit::repository().join("schemas");
-    let rewrite = std::env::var_os("SCORE_FANOUT_WRITE_SCHEMAS").is_some();
     for (name, schema) in generated() {
-        let text = serde_json::to_string_pretty(&schema).expect("schema JSON") + "\n";
-        let path = dir.join(name);
-        if rewrite {
-            std::fs::write(&path, &text).expect("writing the schema");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == text,
-            "{} is stale: run SCORE_FANOUT_WRITE_SCHEMAS=1 cargo test --test function schemas::",
-            path.display()
-        );
+        assert_committed(&dir.join(name), &schema);
     }
 }
 
 #[test]
-fn schemas_are_draft_2020_12_and_pin_the_contract() {
+fn the_committed_registry_documents_are_the_ones_the_types_generate() {
+    let dir = score_fanout_testkit::repository().join("schemas/registry");
+    let documents = registry::all();
+    assert_eq!(documents.len(), 3, "one per event");
+    for (name, document) in &documents {
+        assert_committed(&dir.join(name), document);
+    }
+    let committed = std::fs::read_dir(&dir).expect("schemas/registry").count();
+    assert_eq!(committed, documents.len(), "no document for an event that is gone");
+}
+
+#[test]
+fn schemas_are_draft_2020_12_identified_on_one_base_and_pin_the_contract() {
     let schemas = generated();
     for (name, schema) in &schemas {
         assert_eq!(
@@ -32,6 +52,7 @@ fn schemas_are_draft_2020_12_and_pin_the_contract() {
             Some("https://json-schema.org/draft/2020-12/schema"),
             "{name}"
         );
+        assert_eq!(schema.get("$id").and_then(|v| v.as_str()), Some(format!("{ID_BASE}{name}").as_str()));
     }
     let changed = serde_json::to_value(&schemas[1].1).expect("JSON");
     let properties = &changed["properties"];

@@ -1,19 +1,34 @@
 //! The JSON Schemas (draft 2020-12) of the events and of the messages as subscribers receive them, generated from
-//! the types: the files the repository keeps in `schemas/` (a test there fails when they drift apart).
+//! the types: the files the repository keeps in `schemas/` (a test there fails when they drift apart). Each has the
+//! `$id` [`ID_BASE`] + its file name. [`registry`] makes OpenAPI 3 documents of the same types for EventBridge's
+//! schema registry.
 
 use crate::{DomainEvent, EventBridgeEnvelope, PlayerAdded, PlayerRemoved, ScoreChanged, EVENT_NAMES};
 use schemars::{schema_for, Schema};
 use serde_json::json;
 
-/// Every schema, with its file name in `schemas/`.
+pub mod registry;
+
+/// The base of every schema's `$id`: an identifier, not an address (nothing is served there). `.example` is reserved
+/// (RFC 2606), so no one else's schema can ever carry these ids.
+pub const ID_BASE: &str = "https://score-fanout.example/schemas/";
+
+/// Every schema, with its file name in `schemas/` and its `$id`: [`ID_BASE`] + the file name.
 pub fn all() -> Vec<(&'static str, Schema)> {
-    vec![
+    let schemas = [
         ("PlayerAdded.v1.json", schema_for!(PlayerAdded)),
         ("ScoreChanged.v1.json", schema_for!(ScoreChanged)),
         ("PlayerRemoved.v1.json", schema_for!(PlayerRemoved)),
         ("EventBridgeEnvelope.v1.json", eventbridge_envelope()),
         ("SnsMessage.v1.json", sns_message()),
-    ]
+    ];
+    schemas.into_iter().map(|(name, schema)| (name, identified(name, schema))).collect()
+}
+
+/// The schema with its `$id` (schemars writes it first, before `$schema`).
+fn identified(name: &str, mut schema: Schema) -> Schema {
+    schema.insert("$id".into(), format!("{ID_BASE}{name}").into());
+    schema
 }
 
 /// What an EventBridge rule target receives: the envelope, its `detail` of the shape its `detail-type` names.

@@ -3,7 +3,7 @@
 
 use crate::inbox::{drain, InboxError, Received};
 use crate::mapping::Mapping;
-use crate::on_failure::OnFailureQueue;
+use crate::on_failure::OnFailureBucket;
 use crate::provision::{provision, ProvisionError, Stack};
 use crate::stream::{drive, Source, StartingPosition, StreamError};
 use crate::table::{n, s, GameTable, WriteError};
@@ -65,8 +65,7 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
     let handler = score_fanout::aws::handler(&config_for(&stack, false), sdk)?;
     let mapping = Mapping { batch_size: 100, max_retries: 3, timeout: Duration::from_secs(60) };
     let client = aws_sdk_dynamodbstreams::Client::new(sdk);
-    let on_failure =
-        OnFailureQueue { sqs: aws_sdk_sqs::Client::new(sdk), queue_url: stack.queues.stream_failure.clone() };
+    let on_failure = OnFailureBucket::new(aws_sdk_s3::Client::new(sdk), stack.failure_bucket.clone());
     let source = Source {
         streams: &client,
         stream_arn: &stack.stream_arn,

@@ -57,6 +57,19 @@ impl Report {
     }
 }
 
+/// The records of a Lambda event file (such as `events/*.json`), or why it is not one: a file without `Records`
+/// is refused rather than read as an empty batch.
+pub fn read_event_file(path: &str) -> Result<Vec<Box<RawValue>>, String> {
+    #[derive(serde::Deserialize)]
+    struct EventFile {
+        #[serde(rename = "Records")]
+        records: Vec<Box<RawValue>>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let event: EventFile = serde_json::from_str(&text).map_err(|e| format!("{path}: not a stream event: {e}"))?;
+    Ok(event.records)
+}
+
 /// Feeds `records` to `handler` in batches, resuming from each reported checkpoint.
 pub async fn feed<P: Publish, D: DeadLetter>(
     handler: &Handler<P, D>,

@@ -2,7 +2,7 @@
 //! turning each record into exactly the JSON Lambda delivers.
 
 use crate::mapping::{feed, Mapping, Report};
-use crate::on_failure::{OnFailureQueue, OnFailureRecord, StreamBatchInfo};
+use crate::on_failure::{invocation_record, OnFailureBucket, OnFailureRecord, StreamBatchInfo};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_sdk_dynamodbstreams::Client;
 use score_fanout::dead_letter::DeadLetter;
@@ -41,8 +41,8 @@ pub struct Source<'a> {
     pub start: StartingPosition,
     /// Keep polling for new records instead of returning once the stream is drained.
     pub follow: bool,
-    /// Where skipped ranges are recorded (the template's `StreamFailureQueue`).
-    pub on_failure: Option<&'a OnFailureQueue>,
+    /// Where skipped batches are kept whole (the template's `StreamFailureBucket`).
+    pub on_failure: Option<&'a OnFailureBucket>,
 }
 
 /// Runs `handler` over every shard of the stream from `source.start`, in batches of `mapping.batch_size`. Returns
@@ -105,14 +105,14 @@ pub async fn drive<P: Publish, D: DeadLetter>(
     Ok(report)
 }
 
-/// Writes an on-failure record for every range the mapping skipped.
+/// Writes an on-failure record, with the skipped records as its payload, for every batch the mapping skipped.
 async fn record_skipped(
     source: &Source<'_>,
     shard: &str,
     records: &[Box<RawValue>],
     fed: &Report,
 ) -> Result<(), StreamError> {
-    let Some(queue) = source.on_failure else { return Ok(()) };
+    let Some(bucket) = source.on_failure else { return Ok(()) };
     for skipped in &fed.skipped {
         let arrival = |index: usize| arrival_of(&records[index]);
         let batch = StreamBatchInfo {
@@ -125,14 +125,12 @@ async fn record_skipped(
             stream_arn: source.stream_arn.to_owned(),
         };
         let invocations = source.mapping.max_retries as usize + 1;
-        let record = OnFailureRecord::retries_exhausted(
-            batch,
-            invocations,
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        );
-        queue.send(&record).await.map_err(|e| StreamError {
+        let payload = invocation_record(&records[skipped.from..skipped.to]);
+        let now = chrono::Utc::now();
+        let record = OnFailureRecord::retries_exhausted(batch, invocations, now, payload);
+        bucket.put(&record, now).await.map_err(|e| StreamError {
             stream_arn: source.stream_arn.to_owned(),
-            operation: "SendMessage (on-failure destination)",
+            operation: "PutObject (on-failure destination)",
             detail: e.to_string(),
         })?;
     }

@@ -19,6 +19,8 @@ pub struct SnsEntry {
     pub event_type: &'static str,
     /// Attribute `playerId`.
     pub player_id: String,
+    /// Attribute `schemaVersion`, so that a filter policy can pin the version a subscriber reads.
+    pub schema_version: String,
     /// FIFO topics only: the message group (the player) and the deduplication id (the eventId).
     pub group: Option<String>,
     pub deduplication_id: Option<String>,
@@ -37,10 +39,13 @@ pub fn message_group_id(player_id: &str) -> String {
 
 /// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
 pub fn entry_size(entry: &SnsEntry) -> usize {
-    payload_size(entry.message.len(), entry.event_type, &entry.player_id)
+    payload_size(entry.message.len(), entry.event_type, &entry.player_id, &entry.schema_version)
 }
 
-pub(super) fn payload_size(message_len: usize, event_type: &str, player_id: &str) -> usize {
-    let attributes = "eventType".len() + STRING.len() + event_type.len();
-    message_len + attributes + "playerId".len() + STRING.len() + player_id.len()
+pub(super) fn payload_size(message_len: usize, event_type: &str, player_id: &str, schema_version: &str) -> usize {
+    let attribute = |name: &str, value: &str| name.len() + STRING.len() + value.len();
+    message_len
+        + attribute("eventType", event_type)
+        + attribute("playerId", player_id)
+        + attribute("schemaVersion", schema_version)
 }

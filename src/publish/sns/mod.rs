@@ -37,6 +37,7 @@ impl SnsSink {
             message: event.to_json(),
             event_type: event.name(),
             player_id: event.player_id().to_owned(),
+            schema_version: event.meta().schema_version.clone(),
             group: fifo.then(|| message_group_id(event.player_id())),
             deduplication_id: fifo.then(|| event.meta().event_id.clone()),
         }
@@ -78,7 +79,7 @@ impl Sink for SnsSink {
     }
 
     fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
-        let size = payload_size(json_len, event.name(), event.player_id());
+        let size = payload_size(json_len, event.name(), event.player_id(), &event.meta().schema_version);
         Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
     }
 

@@ -9,7 +9,8 @@ use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder, XmlDecodeError};
 const VERSION: &str = "2010-03-31";
 
 /// The form body of a `PublishBatch` request to `topic_arn` carrying `entries`, numbered from 1 as the protocol
-/// wants. Both attributes are strings, the types subscribers' filter policies match on.
+/// wants. The attributes (`eventType`, `playerId`, `schemaVersion`) are strings, the type subscribers' filter policies
+/// match on.
 pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
     // The encoder needs room for three bytes per byte of a message while it writes (it keeps fewer).
     let size: usize = entries.iter().map(|entry| entry.message.len() * 3 + 700).sum();
@@ -37,6 +38,9 @@ pub fn request_body(topic_arn: &str, entries: &[SnsEntry]) -> Vec<u8> {
         pair("MessageAttributes.entry.2.Name", "playerId");
         pair("MessageAttributes.entry.2.Value.DataType", STRING);
         pair("MessageAttributes.entry.2.Value.StringValue", &entry.player_id);
+        pair("MessageAttributes.entry.3.Name", "schemaVersion");
+        pair("MessageAttributes.entry.3.Value.DataType", STRING);
+        pair("MessageAttributes.entry.3.Value.StringValue", &entry.schema_version);
         if let Some(group) = &entry.group {
             pair("MessageGroupId", group);
         }

@@ -71,9 +71,10 @@ fn a_standard_entry_carries_the_event_json_and_filterable_attributes() {
     let entry = sink.to_entry(event, 7);
     assert_eq!(entry.id, "e7");
     assert_eq!(entry.message, event.to_json());
-    assert_eq!((entry.event_type, entry.player_id.as_str()), ("PlayerAdded", "p0"));
+    assert_eq!((entry.event_type, entry.player_id.as_str(), entry.schema_version.as_str()), ("PlayerAdded", "p0", "1"));
     assert_eq!((entry.group.as_deref(), entry.deduplication_id.as_deref()), (None, None));
-    let size = event.to_json().len() + "eventType".len() + 6 + "PlayerAdded".len() + "playerId".len() + 6 + 2;
+    let attributes = ["eventType", "PlayerAdded", "playerId", "p0", "schemaVersion", "1"].concat().len() + 3 * 6;
+    let size = event.to_json().len() + attributes;
     assert_eq!(entry_size(&entry), size);
 }
 
@@ -104,9 +105,12 @@ fn the_request_is_the_query_protocols_form_with_string_attributes() {
     assert_eq!(field("MessageAttributes.entry.1.Value.StringValue"), Some("PlayerAdded"));
     assert_eq!(field("MessageAttributes.entry.2.Name"), Some("playerId"));
     assert_eq!(field("MessageAttributes.entry.2.Value.StringValue"), Some("a b&c=d"));
+    assert_eq!(field("MessageAttributes.entry.3.Name"), Some("schemaVersion"));
+    assert_eq!(field("MessageAttributes.entry.3.Value.DataType"), Some("String"));
+    assert_eq!(field("MessageAttributes.entry.3.Value.StringValue"), Some("1"));
     assert_eq!(field("MessageGroupId").map(str::len), Some(64), "a player id SNS would refuse is hashed");
     assert_eq!(field("MessageDeduplicationId"), Some("ev3"));
-    assert_eq!(fields.len(), 3 + 10);
+    assert_eq!(fields.len(), 3 + 13);
 }
 
 #[tokio::test]

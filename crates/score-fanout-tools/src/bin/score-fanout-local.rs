@@ -3,10 +3,11 @@
 //! comes from the same environment variables as in Lambda (see the README).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use score_fanout::{aws, logging, Config, StreamEvent};
+use score_fanout::errors::with_causes;
+use score_fanout::{aws, logging, Config};
 use score_fanout_tools::inbox::drain;
-use score_fanout_tools::mapping::{feed, Mapping, Report};
-use score_fanout_tools::on_failure::OnFailureQueue;
+use score_fanout_tools::mapping::{feed, read_event_file, Mapping, Report};
+use score_fanout_tools::on_failure::OnFailureBucket;
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
 use score_fanout_tools::{demo, provision::provision};
 use std::process::ExitCode;
@@ -35,9 +36,9 @@ enum Command {
         /// Keep polling for new records instead of stopping when the stream is drained.
         #[arg(long)]
         follow: bool,
-        /// SQS queue URL to record skipped ranges in, as the mapping's on-failure destination does.
+        /// S3 bucket to keep skipped batches in, as the mapping's on-failure destination does.
         #[arg(long)]
-        on_failure_queue: Option<String>,
+        on_failure_bucket: Option<String>,
         #[command(flatten)]
         mapping: MappingArgs,
     },
@@ -93,7 +94,8 @@ async fn main() -> ExitCode {
     match run(Cli::parse().command).await {
         Ok(report) => summarize(&report),
         Err(error) => {
-            eprintln!("score-fanout-local: {error}");
+            // With its causes: an SDK error alone says only "dispatch failure" for a refused connection.
+            eprintln!("score-fanout-local: {}", with_causes(error.as_ref()));
             ExitCode::from(2)
         }
     }
@@ -108,6 +110,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             println!("EVENT_BUS_NAME={}", stack.bus);
             println!("TOPIC_ARN={}", stack.topic_arn);
             println!("DEAD_LETTER_QUEUE_URL={}", stack.queues.poison);
+            println!("# on-failure bucket {} (score-fanout-local stream --on-failure-bucket)", stack.failure_bucket);
             println!("# table {} stream {}; source {}", stack.table, stack.stream_arn, config.event_source);
             Ok(Report::default())
         }
@@ -130,14 +133,11 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             let handler = aws::handler(&config, &sdk)?;
             let mut report = Report::default();
             for path in files {
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-                let event: StreamEvent =
-                    serde_json::from_str(&text).map_err(|e| format!("{path}: not a Lambda event: {e}"))?;
-                report.extend(feed(&handler, event.records, mapping.mapping()).await);
+                report.extend(feed(&handler, read_event_file(&path)?, mapping.mapping()).await);
             }
             Ok(report)
         }
-        Command::Stream { stream_arn, table, from, follow, on_failure_queue, mapping } => {
+        Command::Stream { stream_arn, table, from, follow, on_failure_bucket, mapping } => {
             let config = Config::from_env()?;
             logging::init(&config);
             let handler = aws::handler(&config, &sdk)?;
@@ -151,7 +151,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             };
             let client = aws_sdk_dynamodbstreams::Client::new(&sdk);
             let on_failure =
-                on_failure_queue.map(|queue_url| OnFailureQueue { sqs: aws_sdk_sqs::Client::new(&sdk), queue_url });
+                on_failure_bucket.map(|bucket| OnFailureBucket::new(aws_sdk_s3::Client::new(&sdk), bucket));
             let source = Source {
                 streams: &client,
                 stream_arn: &stream_arn,

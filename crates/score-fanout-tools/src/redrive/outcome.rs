@@ -1,20 +1,32 @@
-//! What a redrive did with each message it worked on: the line of its summary table.
+//! What a redrive did with each item it worked on (a dead-letter message, a skipped batch's object): the line of its
+//! summary table; and why a redrive could not run at all.
 
-/// What became of one queue message.
+/// What became of one item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Delivered: the message was deleted.
+    /// Delivered: the message was deleted, or the object tagged as redriven.
     Redriven { records: usize, events: usize },
     /// `--dry-run`: what a real run would send.
     WouldRedrive { records: usize, events: usize },
-    /// Left in the queue, with the reason.
+    /// Redriven by an earlier run (the object's tag says when): not sent again.
+    AlreadyRedriven(String),
+    /// Left as it was, with the reason.
     Kept(String),
 }
 
 /// One message and what became of it.
 #[derive(Clone, Debug)]
 pub struct Line {
-    /// The range (stream redrive) or the record's sequence number (poison redrive).
+    /// The object's key (skipped batches) or the record's sequence number (poison).
     pub subject: String,
     pub outcome: Outcome,
+}
+
+/// Why a redrive could not run at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} on {resource}: {detail}")]
+pub struct RedriveError {
+    pub(super) operation: &'static str,
+    pub(super) resource: String,
+    pub(super) detail: String,
 }

@@ -1,8 +1,8 @@
 //! The poison redrive: each parked record run through the handler again after a fix; what now delivers leaves the
 //! queue, what still fails stays.
 
-use super::outcome::{Line, Outcome};
-use super::queue::{Queue, RedriveError};
+use super::outcome::{Line, Outcome, RedriveError};
+use super::queue::Queue;
 use score_fanout::dead_letter::DeadLetter;
 use score_fanout::decode::{decode, sequence_number_of};
 use score_fanout::publish::{Publish, RetryBudget};

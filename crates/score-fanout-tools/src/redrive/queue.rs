@@ -1,21 +1,16 @@
 //! A queue a redrive works through: every message received up front and hidden from other readers; a finished one
 //! deleted, a kept one made visible again at once.
 
-use super::outcome::{Line, Outcome};
+use super::outcome::{Line, Outcome, RedriveError};
 use indicatif::ProgressBar;
 use score_fanout::errors::sdk_error_detail;
 
 /// How long received messages stay hidden from other readers while a redrive works on them.
 const VISIBILITY_SECONDS: i32 = 900;
-
-/// Why a redrive could not run at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{operation} on {queue_url}: {detail}")]
-pub struct RedriveError {
-    operation: &'static str,
-    queue_url: String,
-    detail: String,
-}
+/// Long polling: an empty answer after waiting means the queue holds nothing visible. A short poll asks only some
+/// of SQS's servers and may answer empty while a few messages wait on others. One second keeps the call within the
+/// SDK's per-attempt timeout (`score_fanout::aws::sdk_loader`).
+const WAIT_SECONDS: i32 = 1;
 
 /// A queue the redrive reads, deleting only what it finished.
 pub struct Queue<'a> {
@@ -30,7 +25,7 @@ struct Message {
 
 impl Queue<'_> {
     fn fail(&self, operation: &'static str, detail: String) -> RedriveError {
-        RedriveError { operation, queue_url: self.url.to_owned(), detail }
+        RedriveError { operation, resource: self.url.to_owned(), detail }
     }
 
     /// Runs `redrive` on every message's body, with a progress bar on long runs; deletes the messages it redrove
@@ -57,6 +52,7 @@ impl Queue<'_> {
         let mut messages = Vec::new();
         loop {
             let request = self.sqs.receive_message().queue_url(self.url).max_number_of_messages(10);
+            let request = request.wait_time_seconds(WAIT_SECONDS);
             let page = request.visibility_timeout(VISIBILITY_SECONDS).send().await;
             let page =
                 page.map_err(|e| self.fail("ReceiveMessage", sdk_error_detail(&e)))?.messages.unwrap_or_default();

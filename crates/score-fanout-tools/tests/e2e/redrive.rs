@@ -1,15 +1,17 @@
-//! The on-call story offline: an outage longer than the event source mapping's retry bound, the skipped ranges in
-//! `StreamFailureQueue`, the redrive delivering every skipped record; poison re-driven after a fix; and a second
-//! redrive changing nothing.
+//! The on-call story offline: an outage longer than the event source mapping's retry bound keeps the skipped
+//! batches whole in `StreamFailureBucket`; with the table and its stream gone, the redrive delivers every record from
+//! there to both sinks, and a second run delivers nothing; an object without a payload is kept; poison re-driven
+//! after a fix; and an archived event replayed by EventBridge to the rule that lost it.
 
+use aws_sdk_s3::primitives::ByteStream;
 use score_fanout_testkit::fault_proxy::{Fault, FaultProxy, Service};
 use score_fanout_testkit::moto;
 use score_fanout_tools::demo::config_for;
 use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::Mapping;
-use score_fanout_tools::on_failure::{OnFailureQueue, OnFailureRecord, StreamBatchInfo};
+use score_fanout_tools::on_failure::{OnFailureBucket, KEY_PREFIX};
 use score_fanout_tools::provision::{provision, Stack};
-use score_fanout_tools::redrive::{redrive_poison, redrive_stream, Outcome, Queue};
+use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Outcome, Queue};
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
 use score_fanout_tools::table::{n, s, GameTable};
 use std::collections::HashSet;
@@ -41,14 +43,12 @@ async fn rig(test: &str, broken: Arc<AtomicBool>, fault: Fault) -> Rig {
 }
 
 impl Rig {
+    /// The function on the table's stream, as the event source mapping runs it, skipped batches kept in the bucket.
     async fn run_function(&self, mapping: Mapping) {
         let handler =
             score_fanout::aws::handler(&config_for(&self.stack, false), &self.proxy_sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
-        let on_failure = OnFailureQueue {
-            sqs: aws_sdk_sqs::Client::new(&self.sdk),
-            queue_url: self.stack.queues.stream_failure.clone(),
-        };
+        let on_failure = OnFailureBucket::new(self.s3(), self.stack.failure_bucket.clone());
         let source = Source {
             streams: &streams,
             stream_arn: &self.stack.stream_arn,
@@ -60,7 +60,11 @@ impl Rig {
         drive(&source, &handler).await.expect("reading the stream");
     }
 
-    /// The stream redrive's handler: the function's own configuration.
+    fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::new(&self.sdk)
+    }
+
+    /// The skipped-batch redrive's handler: the function's own configuration, straight to the sinks.
     fn redrive_handler(&self) -> score_fanout::aws::LiveHandler {
         score_fanout::aws::handler(&config_for(&self.stack, false), &self.sdk).expect("endpoints resolve")
     }
@@ -72,16 +76,33 @@ impl Rig {
         score_fanout::aws::handler(&config, &self.sdk).expect("endpoints resolve")
     }
 
-    async fn event_ids_on_bus(&self) -> Vec<String> {
-        let received = drain(&aws_sdk_sqs::Client::new(&self.sdk), &self.stack.queues.rule).await.expect("rule queue");
+    async fn event_ids_in(&self, queue: &str) -> Vec<String> {
+        let received = drain(&aws_sdk_sqs::Client::new(&self.sdk), queue).await.expect("queue");
         received.iter().filter_map(|m| m.event["eventId"].as_str().map(str::to_owned)).collect()
+    }
+
+    async fn event_ids_on_bus(&self) -> Vec<String> {
+        self.event_ids_in(&self.stack.queues.rule).await
+    }
+
+    async fn object_keys(&self) -> Vec<String> {
+        let listed = self.s3().list_objects_v2().bucket(&self.stack.failure_bucket).send().await.expect("list");
+        listed.contents.unwrap_or_default().into_iter().filter_map(|object| object.key).collect()
     }
 }
 
 const REDRIVE: Mapping = Mapping { batch_size: 100, max_retries: 2, timeout: Duration::from_secs(30) };
 
+fn records_of(lines: &[score_fanout_tools::redrive::Line]) -> usize {
+    let count = |outcome: &Outcome| match outcome {
+        Outcome::WouldRedrive { records, .. } | Outcome::Redriven { records, .. } => *records,
+        _ => 0,
+    };
+    lines.iter().map(|line| count(&line.outcome)).sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_outage_past_the_retry_bound_is_recorded_and_the_redrive_delivers_every_skipped_record_once() {
+async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream_is_gone_and_only_once() {
     let broken = Arc::new(AtomicBool::new(true));
     let rig = rig("outage", broken.clone(), Fault::Status(503)).await;
     let table = GameTable::new(aws_sdk_dynamodb::Client::new(&rig.sdk), &rig.stack.table);
@@ -91,64 +112,68 @@ async fn an_outage_past_the_retry_bound_is_recorded_and_the_redrive_delivers_eve
     }
     rig.run_function(Mapping { batch_size: 10, max_retries: 1, timeout: Duration::from_secs(2) }).await;
     assert!(rig.event_ids_on_bus().await.is_empty(), "the bus was down");
+    let on_topic: HashSet<String> = rig.event_ids_in(&rig.stack.queues.all_events).await.into_iter().collect();
+    assert_eq!(on_topic.len(), 24, "SNS took every event meanwhile (some twice: the mapping retried the batches)");
+    let keys = rig.object_keys().await;
+    assert_eq!(keys.len(), 3, "one object per skipped batch: {keys:?}");
+    for key in &keys {
+        let parts: Vec<&str> = key.split('/').collect();
+        assert_eq!(
+            (parts[0], parts[1], parts.len()),
+            ("aws", "lambda", 8),
+            "aws/lambda/<uuid>/<shard>/Y/M/D/...: {key}"
+        );
+    }
 
-    let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
-    let streams = aws_sdk_dynamodbstreams::Client::new(&rig.sdk);
-    let failures = Queue { sqs: &sqs, url: &rig.stack.queues.stream_failure };
-    let handler = rig.redrive_handler();
-    let dry = redrive_stream(&failures, &streams, &handler, REDRIVE, true).await.expect("dry run");
-    let planned: usize = dry
-        .iter()
-        .map(|l| match l.outcome {
-            Outcome::WouldRedrive { records, .. } => records,
-            _ => 0,
-        })
-        .sum();
-    assert_eq!((dry.len(), planned), (3, 25), "three skipped ranges covering every record: {dry:?}");
+    // The table and its stream are gone: the bucket is all there is.
+    aws_sdk_dynamodb::Client::new(&rig.sdk).delete_table().table_name(&rig.stack.table).send().await.expect("delete");
+    let (s3, handler) = (rig.s3(), rig.redrive_handler());
+    let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
+    let dry = redrive_skipped(&bucket, &handler, REDRIVE, true).await.expect("dry run");
+    assert_eq!((dry.len(), records_of(&dry)), (3, 25), "three skipped batches covering every record: {dry:?}");
     assert!(rig.event_ids_on_bus().await.is_empty(), "a dry run sends nothing");
 
     broken.store(false, Ordering::SeqCst);
-    let lines = redrive_stream(&failures, &streams, &handler, REDRIVE, false).await.expect("redrive");
+    let lines = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("redrive");
     assert!(lines.iter().all(|l| matches!(l.outcome, Outcome::Redriven { .. })), "{lines:?}");
-    let on_bus = rig.event_ids_on_bus().await;
-    assert_eq!(on_bus.iter().collect::<HashSet<_>>().len(), 24);
-    assert_eq!(on_bus.len(), 24, "each skipped event exactly once");
-    let parked = drain(&sqs, &rig.stack.queues.poison).await.expect("dead-letter queue");
-    assert_eq!(parked.len(), 1, "the poison record of a replayed range is parked as the function parks it");
+    for queue in [&rig.stack.queues.rule, &rig.stack.queues.all_events] {
+        let ids = rig.event_ids_in(queue).await;
+        assert_eq!((ids.iter().collect::<HashSet<_>>().len(), ids.len()), (24, 24), "{queue}: every event, once");
+    }
+    let parked = drain(&aws_sdk_sqs::Client::new(&rig.sdk), &rig.stack.queues.poison).await.expect("dead-letter queue");
+    assert_eq!(parked.len(), 1, "the poison record of a replayed batch is parked as the function parks it");
 
-    let again = redrive_stream(&failures, &streams, &handler, REDRIVE, false).await.expect("second redrive");
-    assert!(again.is_empty(), "the queue is empty after a successful redrive: {again:?}");
+    let again = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("second redrive");
+    assert!(again.iter().all(|l| matches!(l.outcome, Outcome::AlreadyRedriven(_))), "{again:?}");
     assert!(rig.event_ids_on_bus().await.is_empty(), "a second redrive sends nothing");
+    assert_eq!(rig.object_keys().await.len(), 3, "objects are tagged, never deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_range_that_left_the_stream_is_said_to_be_gone_and_kept() {
-    let rig = rig("gone", Arc::new(AtomicBool::new(false)), Fault::Forward).await;
-    let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
-    let batch = StreamBatchInfo {
-        shard_id: "shardId-00000000000000000000-00000000".into(),
-        start_sequence_number: "100".into(),
-        end_sequence_number: "200".into(),
-        approximate_arrival_of_first_record: String::new(),
-        approximate_arrival_of_last_record: String::new(),
-        batch_size: 3,
-        stream_arn: rig.stack.stream_arn.clone(),
-    };
-    let record = OnFailureRecord::retries_exhausted(batch, 3, "2026-11-23T09:00:00Z".into());
-    let on_failure = OnFailureQueue { sqs: sqs.clone(), queue_url: rig.stack.queues.stream_failure.clone() };
-    on_failure.send(&record).await.expect("on-failure record");
-    let streams = aws_sdk_dynamodbstreams::Client::new(&rig.sdk);
-    let failures = Queue { sqs: &sqs, url: &rig.stack.queues.stream_failure };
-    let lines = redrive_stream(&failures, &streams, &rig.redrive_handler(), REDRIVE, false).await.expect("redrive");
-    match &lines[..] {
-        [line] => assert!(
-            matches!(&line.outcome, Outcome::Kept(reason) if reason.contains("left the stream") || reason.contains("cannot read")),
-            "{line:?}"
-        ),
-        other => panic!("one line expected: {other:?}"),
+async fn an_object_without_a_readable_payload_is_kept_and_said_why() {
+    let rig = rig("nopayload", Arc::new(AtomicBool::new(false)), Fault::Forward).await;
+    let s3 = rig.s3();
+    let metadata_only = r#"{"requestContext":{},"responseContext":{},"version":"1.0","timestamp":"2026-11-23T09:00:00Z",
+        "DDBStreamBatchInfo":{"shardId":"shardId-1","startSequenceNumber":"100","endSequenceNumber":"200","streamArn":"arn"}}"#;
+    for (name, body) in [("metadata-only", metadata_only), ("garbage", "not json at all")] {
+        let key = format!("{KEY_PREFIX}00000000-0000-4000-8000-000000000000/shardId-1/2026/11/23/{name}");
+        let put =
+            s3.put_object().bucket(&rig.stack.failure_bucket).key(key).body(ByteStream::from_static(body.as_bytes()));
+        put.send().await.expect("put");
     }
-    let kept = drain(&sqs, &rig.stack.queues.stream_failure).await.expect("queue");
-    assert_eq!(kept.len(), 1, "the message stays for a human to decide");
+    let handler = rig.redrive_handler();
+    let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
+    let lines = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("redrive");
+    let reasons: Vec<&str> = lines
+        .iter()
+        .map(|line| match &line.outcome {
+            Outcome::Kept(reason) => reason.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(reasons[0].starts_with("not an on-failure record"), "{reasons:?}");
+    assert!(reasons[1].starts_with("no payload"), "{reasons:?}");
+    assert_eq!(rig.object_keys().await.len(), 2, "never deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,4 +202,57 @@ async fn poison_redriven_after_a_fix_leaves_only_what_still_fails() {
     let again = redrive_poison(&parked, &handler, Duration::from_secs(30), false).await.expect("second redrive");
     assert_eq!(again.len(), 1, "only the record that still cannot be decoded remains");
     assert!(rig.event_ids_on_bus().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archived_event_is_replayed_by_eventbridge_to_the_rule_that_lost_it() {
+    // What moto can show: the bus's archive keeps what the function published, and a replay filtered to one rule
+    // delivers it to that rule's target again, marked as a replay. moto ignores the replay's time window, so the
+    // window here spans the whole test; on AWS it selects the events to replay.
+    let rig = rig("archive", Arc::new(AtomicBool::new(false)), Fault::Forward).await;
+    let table = GameTable::new(aws_sdk_dynamodb::Client::new(&rig.sdk), &rig.stack.table);
+    let started =
+        aws_sdk_eventbridge::primitives::DateTime::from(std::time::SystemTime::now() - Duration::from_secs(60));
+    for i in 0..3 {
+        table.put(&format!("p{i}"), "Aug 23", n(i)).await.expect("put");
+    }
+    rig.run_function(REDRIVE).await;
+    let mut published = rig.event_ids_on_bus().await;
+    assert_eq!(published.len(), 3);
+
+    let events = aws_sdk_eventbridge::Client::new(&rig.sdk);
+    let archive_arn =
+        events.describe_archive().archive_name(&rig.stack.archive).send().await.expect("archive").archive_arn;
+    let destination = aws_sdk_eventbridge::types::ReplayDestination::builder()
+        .arn(&rig.stack.bus_arn)
+        .filter_arns(&rig.stack.rule_arn)
+        .build()
+        .expect("destination");
+    let ended = aws_sdk_eventbridge::primitives::DateTime::from(std::time::SystemTime::now() + Duration::from_secs(60));
+    let replay = format!("{}replay", moto::unique_prefix("archive"));
+    events
+        .start_replay()
+        .replay_name(&replay)
+        .event_source_arn(archive_arn.unwrap_or_default())
+        .event_start_time(started)
+        .event_end_time(ended)
+        .destination(destination)
+        .send()
+        .await
+        .expect("replay");
+    let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
+    let mut replayed = Vec::new();
+    for _ in 0..50 {
+        replayed.extend(drain(&sqs, &rig.stack.queues.rule).await.expect("rule queue"));
+        if replayed.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut ids: Vec<String> = replayed.iter().filter_map(|m| m.event["eventId"].as_str().map(str::to_owned)).collect();
+    ids.sort();
+    published.sort();
+    assert_eq!(ids, published, "the rule's target received every archived event again");
+    let envelope: serde_json::Value = serde_json::from_str(&replayed[0].body).expect("envelope");
+    assert_eq!(envelope["replay-name"], replay.as_str(), "marked as a replay");
 }

@@ -1,6 +1,11 @@
 //! The offline stack: the template's resources, under the template's logical names, created on a local AWS-API
 //! server (moto). The EventBridge rule delivers to `ScoreEventsRuleQueue`, a queue a test can read.
 
+mod events;
+mod topic;
+
+pub use topic::provision_fifo;
+
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, StreamSpecification,
@@ -9,7 +14,6 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::QueueAttributeName;
 use score_fanout::errors::sdk_error_detail;
-use serde_json::json;
 
 /// The event names the rule and the subscriptions route.
 pub const EVENT_NAMES: [&str; 3] = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"];
@@ -22,7 +26,7 @@ pub struct ProvisionError {
     detail: String,
 }
 
-fn failed<E, R>(resource: &str) -> impl FnOnce(SdkError<E, R>) -> ProvisionError + '_
+pub(super) fn failed<E, R>(resource: &str) -> impl FnOnce(SdkError<E, R>) -> ProvisionError + '_
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -30,7 +34,7 @@ where
     move |error| ProvisionError { resource: resource.to_owned(), detail: sdk_error_detail(&error) }
 }
 
-fn invalid(resource: &str) -> impl FnOnce(aws_sdk_sqs::error::BuildError) -> ProvisionError + '_ {
+pub(super) fn invalid(resource: &str) -> impl FnOnce(aws_sdk_sqs::error::BuildError) -> ProvisionError + '_ {
     move |error| ProvisionError { resource: resource.to_owned(), detail: error.to_string() }
 }
 
@@ -41,7 +45,6 @@ pub struct Queues {
     pub all_events: String,
     pub score_changed: String,
     pub poison: String,
-    pub stream_failure: String,
 }
 
 /// Names and addresses of a provisioned offline stack.
@@ -50,8 +53,15 @@ pub struct Stack {
     pub table: String,
     pub stream_arn: String,
     pub bus: String,
+    pub bus_arn: String,
+    /// The rule that delivers every score event to `ScoreEventsRuleQueue`.
+    pub rule_arn: String,
+    /// The bus's archive (`ScoreEventsArchive`), which EventBridge can replay.
+    pub archive: String,
     pub topic_arn: String,
     pub queues: Queues,
+    /// The on-failure destination (`StreamFailureBucket`): whole skipped batches.
+    pub failure_bucket: String,
 }
 
 /// Creates the stack. `prefix` keeps several stacks apart on one server (tests); the demo uses none.
@@ -63,14 +73,25 @@ pub async fn provision(sdk: &SdkConfig, prefix: &str, event_source: &str) -> Res
         all_events: queue("AllScoreEventsQueue").await?.0,
         score_changed: queue("ScoreChangedQueue").await?.0,
         poison: queue("PoisonRecordQueue").await?.0,
-        stream_failure: queue("StreamFailureQueue").await?.0,
     };
     let table = format!("{prefix}GameEvents");
     let stream_arn = create_table(&aws_sdk_dynamodb::Client::new(sdk), &table).await?;
-    let bus = format!("{prefix}ScoreEventsBus");
-    create_bus_and_rule(sdk, &bus, event_source, &queue_arn(&sqs, &queues.rule).await?).await?;
-    let topic_arn = create_topic_and_subscriptions(sdk, &sqs, &format!("{prefix}ScoreEventsTopic"), &queues).await?;
-    Ok(Stack { table, stream_arn, bus, topic_arn, queues })
+    let bus = events::create(sdk, prefix, event_source, &queue_arn(&sqs, &queues.rule).await?).await?;
+    let topic_arn = topic::create(sdk, &sqs, &format!("{prefix}ScoreEventsTopic"), &queues).await?;
+    let failure_bucket = create_bucket(sdk, &format!("{prefix}stream-failure-bucket").to_ascii_lowercase()).await?;
+    let (bus, bus_arn, rule_arn, archive) = (bus.name, bus.arn, bus.rule_arn, bus.archive);
+    Ok(Stack { table, stream_arn, bus, bus_arn, rule_arn, archive, topic_arn, queues, failure_bucket })
+}
+
+/// A versioned bucket, as the template's `StreamFailureBucket`.
+async fn create_bucket(sdk: &SdkConfig, name: &str) -> Result<String, ProvisionError> {
+    let s3 = aws_sdk_s3::Client::new(sdk);
+    s3.create_bucket().bucket(name).send().await.map_err(failed(name))?;
+    let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
+        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled);
+    let request = s3.put_bucket_versioning().bucket(name).versioning_configuration(versioning.build());
+    request.send().await.map_err(failed(name))?;
+    Ok(name.to_owned())
 }
 
 async fn create_queue(sqs: &aws_sdk_sqs::Client, name: String) -> Result<(String, String), ProvisionError> {
@@ -85,7 +106,7 @@ async fn create_queue(sqs: &aws_sdk_sqs::Client, name: String) -> Result<(String
     Ok((created.queue_url.unwrap_or_default(), name))
 }
 
-async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, ProvisionError> {
+pub(super) async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, ProvisionError> {
     let attributes = sqs
         .get_queue_attributes()
         .queue_url(url)
@@ -116,71 +137,4 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Resul
         .map_err(failed(table))?;
     let arn = output.table_description().and_then(|d| d.latest_stream_arn()).map(str::to_owned);
     arn.ok_or_else(|| ProvisionError { resource: table.to_owned(), detail: "the table has no stream".into() })
-}
-
-async fn create_bus_and_rule(sdk: &SdkConfig, bus: &str, source: &str, queue_arn: &str) -> Result<(), ProvisionError> {
-    let events = aws_sdk_eventbridge::Client::new(sdk);
-    events.create_event_bus().name(bus).send().await.map_err(failed(bus))?;
-    let pattern = json!({ "source": [source], "detail-type": EVENT_NAMES }).to_string();
-    let rule = "ScoreEventsRule";
-    events.put_rule().name(rule).event_bus_name(bus).event_pattern(pattern).send().await.map_err(failed(rule))?;
-    let target = aws_sdk_eventbridge::types::Target::builder().id("ScoreEventsRuleQueue").arn(queue_arn).build();
-    let target = target.map_err(invalid(rule))?;
-    events.put_targets().rule(rule).event_bus_name(bus).targets(target).send().await.map_err(failed(rule))?;
-    Ok(())
-}
-
-async fn create_topic_and_subscriptions(
-    sdk: &SdkConfig,
-    sqs: &aws_sdk_sqs::Client,
-    topic: &str,
-    queues: &Queues,
-) -> Result<String, ProvisionError> {
-    let sns = aws_sdk_sns::Client::new(sdk);
-    let created = sns.create_topic().name(topic).send().await.map_err(failed(topic))?;
-    let topic_arn = created.topic_arn.unwrap_or_default();
-    let score_changed_only = json!({ "eventType": ["ScoreChanged"] }).to_string();
-    for (queue, filter) in [(&queues.all_events, None), (&queues.score_changed, Some(score_changed_only))] {
-        let request = sns
-            .subscribe()
-            .topic_arn(&topic_arn)
-            .protocol("sqs")
-            .endpoint(queue_arn(sqs, queue).await?)
-            .attributes("RawMessageDelivery", "true");
-        let request = match filter {
-            Some(policy) => request.attributes("FilterPolicy", policy),
-            None => request,
-        };
-        request.send().await.map_err(failed(queue))?;
-    }
-    Ok(topic_arn)
-}
-
-/// A FIFO topic with a FIFO queue subscribed (raw delivery), for checking per-player order. Returns the topic's
-/// ARN and the queue's URL.
-pub async fn provision_fifo(sdk: &SdkConfig, prefix: &str) -> Result<(String, String), ProvisionError> {
-    let sqs = aws_sdk_sqs::Client::new(sdk);
-    let name = format!("{prefix}ScoreEventsFifoQueue.fifo");
-    let created = sqs
-        .create_queue()
-        .queue_name(&name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .map_err(failed(&name))?;
-    let queue_url = created.queue_url.unwrap_or_default();
-    let sns = aws_sdk_sns::Client::new(sdk);
-    let topic = format!("{prefix}ScoreEventsTopic.fifo");
-    let created =
-        sns.create_topic().name(&topic).attributes("FifoTopic", "true").send().await.map_err(failed(&topic))?;
-    let topic_arn = created.topic_arn.unwrap_or_default();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("sqs")
-        .endpoint(queue_arn(&sqs, &queue_url).await?)
-        .attributes("RawMessageDelivery", "true")
-        .send()
-        .await
-        .map_err(failed(&topic))?;
-    Ok((topic_arn, queue_url))
 }

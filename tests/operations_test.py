@@ -1,0 +1,78 @@
+"""What on-call sees: every alarm named after its stack and keyed in the runbook's alarm table by the rest of its
+name, the subscriber dead-letter queue alarmed, and the dashboard with the metrics and destinations it promises."""
+
+import json
+import re
+
+from conftest import ROOT, of_type, sub_text
+
+RUNBOOK = ROOT / "docs" / "operations.md"
+EVENT_TYPES = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"]
+
+
+def alarms(template):
+    return {k: v["Properties"] for k, v in of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def fixed_part(alarm):
+    text = sub_text(alarm.get("AlarmName"))
+    assert text and text.startswith("${AWS::StackName}-"), alarm.get("AlarmName")
+    return text.removeprefix("${AWS::StackName}-")
+
+
+def dashboard(template):
+    (resource,) = of_type(template, "AWS::CloudWatch::Dashboard").values()
+    return resource["Properties"]
+
+
+def dashboard_metrics(template):
+    """(namespace, metric, dimension name, dimension value) of every metric line on the dashboard, and the body."""
+    body = sub_text(dashboard(template)["DashboardBody"])
+    widgets = json.loads(body)["widgets"]
+    lines = [line for w in widgets if w["type"] == "metric" for line in w["properties"]["metrics"]]
+    return {tuple(line[:4]) for line in lines}, widgets
+
+
+def test_every_alarm_is_named_after_its_stack_and_has_its_row_in_the_runbook(template):
+    runbook = RUNBOOK.read_text()
+    table = runbook[runbook.index("## Alarms"):]
+    keys = set(re.findall(r"^\| `([A-Za-z]+)` \|", table, re.MULTILINE))
+    for logical_id, alarm in alarms(template).items():
+        name = fixed_part(alarm)
+        assert name in keys, f"docs/operations.md has no alarm row keyed `{name}` (for {logical_id})"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_subscriber_dead_letter_queue_is_alarmed_on_its_first_message(template):
+    (alarm,) = [a for a in alarms(template).values() if a.get("Dimensions") == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["SubscriberDeadLetterQueue", "QueueName"]}}]]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert fixed_part(alarm) == "SubscriberDeadLetters"
+
+
+def test_the_dashboard_shows_events_per_sink_and_type_failures_and_lag(template):
+    assert sub_text(dashboard(template)["DashboardName"]).startswith("${AWS::StackName}-")
+    metrics, _ = dashboard_metrics(template)
+    function = ("FunctionName", "${ScoreFanoutFunction}")
+    for sink in ["EventBridge", "SNS"]:
+        for event in EVENT_TYPES:
+            assert ("ScoreFanout", f"EventsPublished.{sink}.{event}", *function) in metrics, (sink, event)
+    for metric in ["RecordsFailed", "RecordsDeadLettered", "OldestRecordAge"]:
+        assert ("ScoreFanout", metric, *function) in metrics, metric
+    for metric in ["IteratorAge", "Errors", "Duration"]:
+        assert ("AWS/Lambda", metric, *function) in metrics, metric
+
+
+def test_the_dashboard_shows_every_failure_destination_and_every_alarm(template):
+    metrics, widgets = dashboard_metrics(template)
+    for queue in ["PoisonRecordQueue", "SubscriberDeadLetterQueue"]:
+        assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${%s.QueueName}" % queue) in metrics, queue
+    if "StreamFailureBucketObjectRule" in template["Resources"]:
+        # Each object Lambda writes to StreamFailureBucket (a skipped range) fires this rule.
+        assert ("AWS/Events", "TriggeredRules", "RuleName", "${StreamFailureBucketObjectRule}") in metrics
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    shown = set(alarm_widget["properties"]["alarms"])
+    for logical_id in alarms(template):
+        assert "${%s.Arn}" % logical_id in shown, logical_id
+    assert template["Outputs"]["ScoreFanoutDashboardUrl"]["Value"]["Fn::Sub"].endswith("#dashboards:name=${ScoreFanoutDashboard}")
