@@ -64,7 +64,8 @@ pub struct EndpointError {
 
 /// Builds the handler for `config`: its sinks ([`fan_out`]) and the dead-letter queue if set.
 pub fn handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, EndpointError> {
-    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, config.topic.as_ref())?;
+    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, config.topic.as_ref())?
+        .with_max_in_flight(config.max_in_flight);
     let dead_letter =
         config.dead_letter_queue_url.as_ref().map(|url| SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url));
     Ok(Handler::new(fan_out, dead_letter, config.dry_run))
@@ -88,7 +89,7 @@ pub fn fan_out(
         Some(topic) => Some(SnsSink::new(transport, sns_service(sdk)?, topic.clone())),
         None => None,
     };
-    Ok(FanOut { eventbridge, sns })
+    Ok(FanOut { eventbridge, sns, ..FanOut::default() })
 }
 
 /// The endpoint rules are evaluated synchronously: their future is always ready.

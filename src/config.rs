@@ -4,6 +4,12 @@ use tracing::level_filters::LevelFilter;
 
 /// EventBridge `Source` when `EVENT_SOURCE` is not set.
 pub const DEFAULT_EVENT_SOURCE: &str = "game.scores";
+/// `MAX_REQUESTS_IN_FLIGHT` when not set: enough to hide tens of milliseconds of latency for a 1,000-record batch,
+/// and at 8 per shard a thousand shards stay inside EventBridge's and SNS's default per-account quotas
+/// (docs/performance.md, capacity plan).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
+/// The most `MAX_REQUESTS_IN_FLIGHT` may be: beyond it one shard alone could press a Region's quotas.
+const MAX_IN_FLIGHT_LIMIT: usize = 64;
 
 /// A configuration mistake; init fails with it, naming the variable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,6 +43,8 @@ pub struct Config {
     pub json_logs: bool,
     /// `AWS_LAMBDA_FUNCTION_NAME`, which Lambda sets: the dimension of the function's metrics.
     pub function_name: Option<String>,
+    /// `MAX_REQUESTS_IN_FLIGHT`: the most requests each sink has in flight at once (its window adapts below it).
+    pub max_in_flight: usize,
 }
 
 impl Config {
@@ -67,7 +75,21 @@ impl Config {
         let log_level = get("AWS_LAMBDA_LOG_LEVEL").map(|value| parse_log_level(&value)).transpose()?;
         let json_logs = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|value| is_json(&value));
         let function_name = get("AWS_LAMBDA_FUNCTION_NAME");
-        Ok(Self { event_bus, topic, event_source, dead_letter_queue_url, dry_run, log_level, json_logs, function_name })
+        let max_in_flight = match get("MAX_REQUESTS_IN_FLIGHT") {
+            Some(value) => parse_max_in_flight(&value)?,
+            None => DEFAULT_MAX_IN_FLIGHT,
+        };
+        Ok(Self {
+            event_bus,
+            topic,
+            event_source,
+            dead_letter_queue_url,
+            dry_run,
+            log_level,
+            json_logs,
+            function_name,
+            max_in_flight,
+        })
     }
 }
 
@@ -151,6 +173,17 @@ fn validate_source(value: &str) -> Result<(), ConfigError> {
         return Err(invalid("EVENT_SOURCE", value, "sources starting with \"aws.\" are reserved for AWS services"));
     }
     Ok(())
+}
+
+fn parse_max_in_flight(value: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(max) if (1..=MAX_IN_FLIGHT_LIMIT).contains(&max) => Ok(max),
+        _ => Err(invalid(
+            "MAX_REQUESTS_IN_FLIGHT",
+            value,
+            format!("expected a whole number from 1 to {MAX_IN_FLIGHT_LIMIT}"),
+        )),
+    }
 }
 
 fn parse_topic(value: &str) -> Result<Topic, ConfigError> {

@@ -88,11 +88,11 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
+        #![proptest_config(ProptestConfig::with_cases(10))]
         #[test]
         fn a_message_always_fits_the_queue_however_the_record_escapes(
             unit in escape_heavy(),
-            bytes in 250_000usize..700_000,
+            bytes in 250_000usize..450_000,
             as_stream_record in any::<bool>(),
         ) {
             let filler = unit.repeat(bytes / unit.len() + 1);

@@ -2,6 +2,7 @@
 
 use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use score_fanout::init_error::or_exit;
+use score_fanout::publish::Invocation;
 use score_fanout::{aws, logging, Config, Incoming, RetryBudget};
 
 // One thread: a function has a fraction of a core, and a second worker only adds wake-ups between threads.
@@ -18,9 +19,10 @@ async fn main() -> Result<(), Error> {
     // lambda_runtime::run wraps every invocation in a span carrying its requestId, which each log line repeats.
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Incoming>| async move {
         let budget = RetryBudget::from_deadline_ms(event.context.deadline);
+        let invocation = Invocation::traced(budget, event.context.xray_trace_id);
         // Records stay raw JSON (score_fanout::event); an event that is none answers NotAStreamEvent.
         let stream_event = event.payload.0?;
-        let response = handler.handle(&stream_event, &budget).await;
+        let response = handler.handle(&stream_event, &invocation).await;
         logging::flush();
         Ok::<_, Diagnostic>(response)
     }))

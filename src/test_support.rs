@@ -70,5 +70,6 @@ pub async fn deliver_all<S: crate::publish::Sink>(
     budget: &crate::publish::RetryBudget,
 ) -> crate::publish::SinkOutcome {
     let json_lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
-    crate::publish::retry::deliver(sink, events, &json_lengths, budget).await
+    let invocation = crate::publish::Invocation::new(*budget);
+    crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, &crate::publish::Window::default()).await
 }

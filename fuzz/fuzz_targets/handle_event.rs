@@ -8,7 +8,8 @@
 use libfuzzer_sys::fuzz_target;
 use score_fanout::dead_letter::{self, SqsDeadLetter};
 use score_fanout::decode::sequence_number_of;
-use score_fanout::publish::FanOut;
+use score_fanout::publish::{FanOut, Invocation};
+use score_fanout::publish::Invocation;
 use score_fanout::{Handler, RetryBudget, StreamEvent};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -22,8 +23,8 @@ fuzz_target!(|data: &[u8]| {
     // Lambda only ever hands over JSON, and lambda_runtime refuses what is not an object with a Records list
     // before the handler runs; everything inside Records is the handler's to survive.
     let Ok(event) = serde_json::from_slice::<StreamEvent>(data) else { return };
-    let handler: Handler<FanOut, SqsDeadLetter> = Handler::new(FanOut { eventbridge: None, sns: None }, None, false);
-    let response = runtime().block_on(handler.handle(&event, &RetryBudget::new(Duration::from_secs(5))));
+    let handler: Handler<FanOut, SqsDeadLetter> = Handler::new(FanOut::default(), None, false);
+    let response = runtime().block_on(handler.handle(&event, &Invocation::new(RetryBudget::new(Duration::from_secs(5)))));
     assert!(response.batch_item_failures.len() <= 1);
     if let Some(failure) = response.batch_item_failures.first() {
         let named = failure.item_identifier.as_deref();

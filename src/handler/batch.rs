@@ -75,7 +75,7 @@ impl Batch {
     /// Takes in what publishing came to: undelivered events move the checkpoint, rejected ones become poison.
     /// Returns how many events were delivered to every sink.
     pub(super) fn settle(&mut self, outcome: &BatchOutcome, records: &[Box<RawValue>]) -> usize {
-        let (mut published, mut first_error) = (0, None::<String>);
+        let (mut published, mut first_error, mut outage) = (0, None::<String>, None::<String>);
         for (position, delivery) in outcome.deliveries.iter().enumerate() {
             let (index, event) = (self.event_records[position], &self.events[position]);
             let sequence_number = || sequence_number_of(&records[index]);
@@ -87,6 +87,9 @@ impl Batch {
                 Delivery::Failed(errors) => {
                     debug!(sequence_number = sequence_number(), event = event.name(), error = %describe(errors), "not delivered");
                     first_error.get_or_insert_with(|| describe(errors));
+                    if let Some(refusal) = errors.iter().find(|error| error.is_outage()) {
+                        outage.get_or_insert_with(|| refusal.to_string());
+                    }
                     self.fail(index);
                 }
                 Delivery::Rejected(errors) => {
@@ -99,6 +102,10 @@ impl Batch {
         if let Some(error) = first_error {
             let (undelivered, checkpoint) = (self.failed, self.checkpoint(records));
             warn!(undelivered, checkpoint, error = %error, "events not delivered to every sink: Lambda retries from the checkpoint");
+            if let Some(error) = outage {
+                error!(checkpoint = self.checkpoint(records), error = %error,
+                    "configuration outage: a sink refuses the function (permissions, KMS or credentials); nothing is parked, the shard holds until the stack is fixed");
+            }
         }
         self.poison.sort_by_key(|poison| poison.index);
         published

@@ -3,7 +3,7 @@
 use crate::dead_letter::{self, DeadLetter, DeadLetterError};
 use crate::event::StreamEvent;
 use crate::metrics::{BatchMetrics, Metrics};
-use crate::publish::{BatchOutcome, Publish, RetryBudget};
+use crate::publish::{BatchOutcome, Invocation, Publish, RetryBudget};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
@@ -31,8 +31,10 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         self
     }
 
-    /// Handles one event. The response names the earliest record not delivered to every sink, if any.
-    pub async fn handle(&self, event: &StreamEvent, budget: &RetryBudget) -> DynamoDbEventResponse {
+    /// Handles one event within `invocation`. The response names the earliest record not delivered to every sink,
+    /// if any.
+    pub async fn handle(&self, event: &StreamEvent, invocation: &Invocation) -> DynamoDbEventResponse {
+        let budget = &invocation.budget;
         let records = &event.records;
         let mut batch = Batch::decode(records);
         if self.dry_run {
@@ -40,7 +42,7 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
             self.emit(BatchMetrics::count(&batch.tally(), &BatchOutcome::default()));
             return response(None);
         }
-        let outcome = self.publisher.publish(&batch.events, budget).await;
+        let outcome = self.publisher.publish(&batch.events, invocation).await;
         let published = batch.settle(&outcome, records);
         let poison = std::mem::take(&mut batch.poison);
         let poison_count = poison.len();

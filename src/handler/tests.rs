@@ -17,7 +17,7 @@ struct FakePublisher {
 }
 
 impl Publish for FakePublisher {
-    fn publish(&self, events: &[DomainEvent], _budget: &RetryBudget) -> impl Future<Output = BatchOutcome> + Send {
+    fn publish(&self, events: &[DomainEvent], _invocation: &Invocation) -> impl Future<Output = BatchOutcome> + Send {
         let mut published = self.published.lock().expect("lock");
         published.extend(events.iter().map(|event| event.meta().event_id.clone()));
         let deliveries: Vec<Delivery> = events.iter().map(|event| (self.answer)(&event.meta().event_id)).collect();
@@ -56,7 +56,7 @@ fn delivered(_: &str) -> Delivery {
 }
 
 fn throttled() -> Vec<EntryError> {
-    vec![EntryError::Failed { sink: "SNS", code: "Throttled".into(), message: "slow down".into() }]
+    vec![EntryError::Failed { sink: "SNS", code: "Throttled".into(), message: "slow down".into(), request_id: None }]
 }
 
 fn handler(
@@ -75,7 +75,7 @@ fn checkpoint(response: &DynamoDbEventResponse) -> Vec<Option<String>> {
 }
 
 async fn run(handler: &Handler<FakePublisher, FakeDeadLetter>, event: &StreamEvent) -> DynamoDbEventResponse {
-    handler.handle(event, &RetryBudget::new(Duration::from_secs(60))).await
+    handler.handle(event, &Invocation::new(RetryBudget::new(Duration::from_secs(60)))).await
 }
 
 #[tokio::test]
@@ -150,6 +150,7 @@ async fn an_event_a_sink_rejects_for_good_is_dead_lettered_with_the_event() {
                 sink: "SNS",
                 code: "InvalidParameter".into(),
                 message: "Invalid parameter: Message".into(),
+                request_id: None,
             }]),
             _ => Delivery::Delivered,
         },
@@ -201,7 +202,7 @@ async fn an_empty_or_recordless_event_answers_no_failures() {
 async fn a_dead_letter_queue_that_hangs_is_abandoned_in_time_to_answer() {
     let handler = handler(delivered, Some(FakeDeadLetter { hangs: true, ..Default::default() }));
     let started = tokio::time::Instant::now();
-    let response = handler.handle(&batch(), &RetryBudget::new(Duration::from_secs(4))).await;
+    let response = handler.handle(&batch(), &Invocation::new(RetryBudget::new(Duration::from_secs(4)))).await;
     assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
     assert_eq!(started.elapsed(), Duration::from_millis(3750));
 }
@@ -240,7 +241,7 @@ mod properties {
             let handler = handler(
                 move |event_id| match answers[event_id.trim_start_matches("ev").parse::<usize>().expect("index")] {
                     Fate::Failed => Delivery::Failed(throttled()),
-                    Fate::Rejected => Delivery::Rejected(vec![EntryError::Rejected { sink: "SNS", code: "X".into(), message: "x".into() }]),
+                    Fate::Rejected => Delivery::Rejected(vec![EntryError::Rejected { sink: "SNS", code: "X".into(), message: "x".into(), request_id: None }]),
                     _ => Delivery::Delivered,
                 },
                 Some(FakeDeadLetter { broken: queue_broken, ..Default::default() }),

@@ -1,7 +1,7 @@
 //! The EventBridge sink: one `PutEvents` entry per domain event on the configured bus, sent as the JSON 1.1
 //! protocol's request and read from its answer.
 
-use super::sink::{EntryError, Prepared, Sink};
+use super::sink::{Call, EntryError, Prepared, Sink};
 use super::wire::{self, Answer, Service, SharedTransport, WireError};
 use crate::domain::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -9,11 +9,6 @@ use serde::{Deserialize, Serialize};
 const SINK: &str = "EventBridge";
 /// The name requests to EventBridge are signed for.
 pub const SIGNING_NAME: &str = "events";
-
-/// Per-entry error codes that mean the entry itself is invalid: resending it can never succeed. Anything else
-/// (throttling, internal failures, missing permissions that a deploy can fix) is retried.
-const PERMANENT_CODES: &[&str] =
-    &["InvalidArgument", "MalformedDetail", "ValidationException", "InvalidEventPatternException"];
 
 /// Characters of an unreadable error answer quoted in the error.
 const MAX_QUOTED_ANSWER: usize = 300;
@@ -58,8 +53,9 @@ impl EventBridgeSink {
         self.source.len() + detail_type.len() + detail_len
     }
 
-    /// The request body for `entries`, as the service reads it.
-    pub fn request_body(&self, entries: &[EventBridgeEntry]) -> Vec<u8> {
+    /// The request body for `entries`, as the service reads it; each entry carries the invocation's X-Ray
+    /// `trace_header` when there is one, so that the trace continues into the bus's targets.
+    pub fn request_body(&self, entries: &[EventBridgeEntry], trace_header: Option<&str>) -> Vec<u8> {
         let entries = entries
             .iter()
             .map(|entry| RequestEntry {
@@ -67,6 +63,7 @@ impl EventBridgeSink {
                 source: &self.source,
                 detail_type: entry.detail_type,
                 detail: &entry.detail,
+                trace_header,
             })
             .collect();
         // Strings only: serializing cannot fail.
@@ -87,6 +84,8 @@ struct RequestEntry<'a> {
     source: &'a str,
     detail_type: &'a str,
     detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_header: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -113,12 +112,12 @@ struct ErrorAnswer {
     message: Option<String>,
 }
 
-/// The per-entry results of an answer, in request order, or why there are none.
-fn read_answer(answer: Answer) -> Result<Vec<ResultEntry>, WireError> {
+/// The per-entry results of an answer, in request order, with the answer's request id; or why there are none.
+fn read_answer(answer: Answer) -> Result<(Vec<ResultEntry>, Option<String>), WireError> {
     if answer.is_success() {
         let response: PutEventsResponse = serde_json::from_slice(&answer.body)
             .map_err(|e| WireError::Unexpected(format!("PutEvents answer is not its JSON: {e}")))?;
-        return Ok(response.entries);
+        return Ok((response.entries, answer.request_id));
     }
     let parsed: Option<ErrorAnswer> = serde_json::from_slice(&answer.body).ok();
     let raw = answer.error_type.or_else(|| parsed.as_ref().and_then(|p| p.error_type.clone()));
@@ -131,27 +130,25 @@ fn read_answer(answer: Answer) -> Result<Vec<ResultEntry>, WireError> {
         Some(parsed) => parsed.message.unwrap_or_default(),
         None => String::from_utf8_lossy(&answer.body).chars().take(MAX_QUOTED_ANSWER).collect(),
     };
-    Err(WireError::Service { status: answer.status, code, message })
+    Err(WireError::Service { status: answer.status, code, message, request_id: answer.request_id })
 }
 
-fn outcome(result: Option<&ResultEntry>) -> Result<(), EntryError> {
+/// An entry's result: its error code's class ([`crate::publish::classify`]), or delivered.
+fn outcome(result: Option<&ResultEntry>, request_id: &Option<String>) -> Result<(), EntryError> {
     let Some(result) = result else {
+        let message = "the response did not list the entry".into();
         return Err(EntryError::Failed {
             sink: SINK,
             code: "NoResult".into(),
-            message: "the response did not list the entry".into(),
+            message,
+            request_id: request_id.clone(),
         });
     };
     match &result.error_code {
         None => Ok(()),
         Some(code) => {
-            let code = code.clone();
             let message = result.error_message.clone().unwrap_or_default();
-            if PERMANENT_CODES.contains(&code.as_str()) {
-                Err(EntryError::Rejected { sink: SINK, code, message })
-            } else {
-                Err(EntryError::Failed { sink: SINK, code, message })
-            }
+            Err(EntryError::for_entry(SINK, code.clone(), message, request_id.clone()))
         }
     }
 }
@@ -172,14 +169,15 @@ impl Sink for EventBridgeSink {
         Prepared { size: self.size(event.name(), json_len), entry: (), group: None }
     }
 
-    async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
+    async fn send(&self, entries: Vec<Self::Entry>, call: &Call<'_>) -> Vec<Result<(), EntryError>> {
         let count = entries.len();
         let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", "AWSEvents.PutEvents")];
-        let answer = wire::post(&self.transport, &self.service, &headers, self.request_body(&entries)).await;
+        let body = self.request_body(&entries, call.trace_header);
+        let answer = wire::post(&self.transport, &self.service, &headers, body, call.timeout).await;
         match answer.and_then(read_answer) {
             // Results come back in request order; a non-zero FailedEntryCount shows up as entries with an error code.
-            Ok(results) => (0..count).map(|i| outcome(results.get(i))).collect(),
-            Err(error) => vec![Err(EntryError::request(SINK, error)); count],
+            Ok((results, request_id)) => (0..count).map(|i| outcome(results.get(i), &request_id)).collect(),
+            Err(error) => vec![Err(EntryError::for_request(SINK, error, count)); count],
         }
     }
 }

@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// A call as the retry engine makes it, without a trace.
+const CALL: Call<'static> = Call { timeout: std::time::Duration::from_secs(2), trace_header: None };
+
 /// A sink on bus `score-events` whose service answers request number N (from 1) with `answer(N, request)`.
 fn sink_answering(
     answer: impl Fn(usize, &Value) -> (u16, String) + Send + Sync + 'static,
@@ -53,7 +56,7 @@ fn an_entry_carries_bus_source_event_name_and_the_event_json() {
     let (sink, _) = sink_answering(|_, request| all_ok(request));
     let event = &events(1)[0];
     let entry = sink.to_entry(event);
-    let request: Value = serde_json::from_slice(&sink.request_body(std::slice::from_ref(&entry))).expect("JSON");
+    let request: Value = serde_json::from_slice(&sink.request_body(std::slice::from_ref(&entry), None)).expect("JSON");
     let expected = json!({"Entries": [{
         "EventBusName": "score-events",
         "Source": "game.scores",
@@ -69,7 +72,7 @@ fn an_entry_carries_bus_source_event_name_and_the_event_json() {
 #[tokio::test]
 async fn a_request_is_json_1_1_for_put_events_signed_for_events_in_the_region() {
     let (sink, received) = sink_answering(|_, request| all_ok(request));
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])]).await;
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])], &CALL).await;
     assert!(outcomes[0].is_ok(), "{outcomes:?}");
     let request = received.lock().expect("lock")[0].clone();
     assert_eq!(request.content_type.as_deref(), Some("application/x-amz-json-1.1"));
@@ -109,7 +112,7 @@ async fn an_error_answer_names_the_code_without_its_namespace() {
     let (sink, _) = sink_answering(|_, _| {
         (400, json!({"__type": "com.amazonaws.events#ThrottlingException", "message": "Rate exceeded"}).to_string())
     });
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])]).await;
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])], &CALL).await;
     let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
     assert_eq!(detail, "ThrottlingException: Rate exceeded");
 }
@@ -117,7 +120,7 @@ async fn an_error_answer_names_the_code_without_its_namespace() {
 #[tokio::test]
 async fn an_answer_that_is_not_json_is_named_by_its_status_and_quoted() {
     let (sink, _) = sink_answering(|_, _| (502, "<html>Bad Gateway</html>".to_owned()));
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])]).await;
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0])], &CALL).await;
     let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
     assert_eq!(detail, "HTTP502: <html>Bad Gateway</html>");
 }

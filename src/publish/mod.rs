@@ -1,6 +1,7 @@
 //! Publishing domain events to every configured sink, and what became of each event.
 
 pub mod chunk;
+pub mod classify;
 pub mod eventbridge;
 #[cfg(test)]
 pub mod fake_service;
@@ -10,8 +11,8 @@ pub mod sns;
 pub mod wire;
 
 pub use eventbridge::EventBridgeSink;
-pub use retry::{RetryBudget, SinkOutcome};
-pub use sink::{json_len, EntryError, Prepared, Sink};
+pub use retry::{Invocation, RetryBudget, SinkOutcome, Window};
+pub use sink::{json_len, Call, EntryError, Prepared, Sink};
 pub use sns::SnsSink;
 
 use crate::domain::DomainEvent;
@@ -52,24 +53,35 @@ pub struct BatchOutcome {
 
 /// Publishes a batch of events; the handler's seam for tests.
 pub trait Publish: Sync {
-    /// Publishes `events` to every sink, retrying failed entries within `budget`.
-    fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> impl Future<Output = BatchOutcome> + Send;
+    /// Publishes `events` to every sink, retrying failed entries within the invocation's budget.
+    fn publish(&self, events: &[DomainEvent], invocation: &Invocation) -> impl Future<Output = BatchOutcome> + Send;
 }
 
-/// The configured sinks, published to at once.
+/// The configured sinks, published to at once, each with its window of requests in flight.
+#[derive(Default)]
 pub struct FanOut {
     pub eventbridge: Option<EventBridgeSink>,
     pub sns: Option<SnsSink>,
+    /// The windows of EventBridge and SNS, kept across the warm invocations of this instance.
+    pub windows: [Window; 2],
+}
+
+impl FanOut {
+    /// Each sink with up to `max_in_flight` requests at once (`MAX_REQUESTS_IN_FLIGHT`).
+    pub fn with_max_in_flight(self, max_in_flight: usize) -> Self {
+        Self { windows: [Window::new(max_in_flight), Window::new(max_in_flight)], ..self }
+    }
 }
 
 impl Publish for FanOut {
-    async fn publish(&self, events: &[DomainEvent], budget: &RetryBudget) -> BatchOutcome {
+    async fn publish(&self, events: &[DomainEvent], invocation: &Invocation) -> BatchOutcome {
         // Both sinks size their requests by each event's JSON length: counted once for both, and kept as lengths,
         // not documents, so that a large batch does not hold every event's JSON twice.
         let json_lengths: Vec<usize> = events.iter().map(json_len).collect();
+        let [eventbridge_window, sns_window] = &self.windows;
         let (eventbridge, sns) = tokio::join!(
-            deliver_to(self.eventbridge.as_ref(), events, &json_lengths, budget),
-            deliver_to(self.sns.as_ref(), events, &json_lengths, budget)
+            deliver_to(self.eventbridge.as_ref(), events, &json_lengths, invocation, eventbridge_window),
+            deliver_to(self.sns.as_ref(), events, &json_lengths, invocation, sns_window)
         );
         let per_sink: Vec<(&'static str, SinkOutcome)> = [eventbridge, sns].into_iter().flatten().collect();
         let resent = per_sink.iter().map(|(_, outcome)| outcome.resent).sum();
@@ -83,10 +95,11 @@ async fn deliver_to<S: Sink>(
     sink: Option<&S>,
     events: &[DomainEvent],
     json_lengths: &[usize],
-    budget: &RetryBudget,
+    invocation: &Invocation,
+    window: &Window,
 ) -> Option<(&'static str, SinkOutcome)> {
     match sink {
-        Some(sink) => Some((sink.name(), deliver(sink, events, json_lengths, budget).await)),
+        Some(sink) => Some((sink.name(), deliver(sink, events, json_lengths, invocation, window).await)),
         None => None,
     }
 }

@@ -1,6 +1,7 @@
 //! What every publishing target is to the retry engine: a [`Sink`] that prepares an entry per event and sends
 //! requests of entries, and [`EntryError`], why one entry did not reach it.
 
+use super::classify::{self, Class, RequestFate};
 use super::wire::WireError;
 use crate::domain::DomainEvent;
 use crate::errors::with_causes;
@@ -8,15 +9,28 @@ use std::error::Error;
 use std::future::Future;
 use std::sync::Arc;
 
-/// Why one entry did not reach one sink.
+/// Why one entry did not reach one sink. A service's answer keeps its `x-amzn-RequestId`: AWS support asks for it.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum EntryError {
     /// The sink refused the entry as invalid: retrying can never help, so the event is poison.
-    #[error("{sink} rejected the entry for good: {code}: {message}")]
-    Rejected { sink: &'static str, code: String, message: String },
+    #[error("{sink} rejected the entry for good: {code}: {message}{}", request(request_id))]
+    Rejected { sink: &'static str, code: String, message: String, request_id: Option<String> },
     /// The sink did not take the entry this time (throttled, internal error): worth retrying.
-    #[error("{sink} did not take the entry: {code}: {message}")]
-    Failed { sink: &'static str, code: String, message: String },
+    #[error("{sink} did not take the entry: {code}: {message}{}", request(request_id))]
+    Failed { sink: &'static str, code: String, message: String, request_id: Option<String> },
+    /// The sink refuses the function itself (permissions, KMS, credentials): the shard holds until the stack is fixed.
+    #[error(
+        "{sink} refused the entry, a configuration outage (permissions, KMS or credentials): {code}: {message}{}",
+        request(request_id)
+    )]
+    Outage { sink: &'static str, code: String, message: String, request_id: Option<String> },
+    /// The entry's request of several was refused as a whole (a non-throttling 400 or a 413): it is sent again alone,
+    /// to find the entry that caused it.
+    #[error(
+        "{sink} refused the entry's whole request: {code}: {message}{}; sending each entry alone",
+        request(request_id)
+    )]
+    Isolate { sink: &'static str, code: String, message: String, request_id: Option<String> },
     /// The whole request failed (timeout, connection, 5xx, throttled call).
     #[error("{sink} request failed: {detail}")]
     Request {
@@ -33,15 +47,38 @@ pub enum EntryError {
     OutOfTime { sink: &'static str },
 }
 
+/// ` (request ID)` when the answer named one.
+fn request(request_id: &Option<String>) -> String {
+    request_id.as_ref().map_or_else(String::new, |id| format!(" (request {id})"))
+}
+
 impl EntryError {
-    /// A whole-request failure: the service's code and message, or for a transport failure (timeout,
-    /// connection refused) the full chain of causes.
-    pub fn request(sink: &'static str, error: WireError) -> Self {
-        let detail = match &error {
-            WireError::Service { code, message, .. } => format!("{code}: {message}"),
-            other => with_causes(other),
+    /// A per-entry error answered with `code`, by what the code means ([`classify::entry_code`]).
+    pub fn for_entry(sink: &'static str, code: String, message: String, request_id: Option<String>) -> Self {
+        match classify::entry_code(&code) {
+            Class::Poison => Self::Rejected { sink, code, message, request_id },
+            Class::Outage => Self::Outage { sink, code, message, request_id },
+            Class::Transient => Self::Failed { sink, code, message, request_id },
+        }
+    }
+
+    /// The error of every entry of a request of `entries` that failed as a whole: by the service's answer
+    /// ([`classify::request_answer`]), or for a transport failure (timeout, connection refused) a transient error
+    /// with the full chain of causes.
+    pub fn for_request(sink: &'static str, error: WireError, entries: usize) -> Self {
+        let WireError::Service { status, code, message, request_id } = &error else {
+            return Self::Request { sink, detail: with_causes(&error), source: Arc::new(error) };
         };
-        Self::Request { sink, detail, source: Arc::new(error) }
+        let (code, message, request_id) = (code.clone(), message.clone(), request_id.clone());
+        match classify::request_answer(*status, &code, entries) {
+            RequestFate::Isolate => Self::Isolate { sink, code, message, request_id },
+            RequestFate::All(Class::Poison) => Self::Rejected { sink, code, message, request_id },
+            RequestFate::All(Class::Outage) => Self::Outage { sink, code, message, request_id },
+            RequestFate::All(Class::Transient) => {
+                let detail = format!("{code}: {message}{}", request(&request_id));
+                Self::Request { sink, detail, source: Arc::new(error) }
+            }
+        }
     }
 
     /// The sink the error comes from.
@@ -49,6 +86,8 @@ impl EntryError {
         match self {
             Self::Rejected { sink, .. }
             | Self::Failed { sink, .. }
+            | Self::Outage { sink, .. }
+            | Self::Isolate { sink, .. }
             | Self::Request { sink, .. }
             | Self::HeldBack { sink, .. }
             | Self::OutOfTime { sink } => sink,
@@ -59,6 +98,18 @@ impl EntryError {
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Rejected { .. })
     }
+
+    /// Whether the stack's configuration, not the entry, is at fault.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, Self::Outage { .. })
+    }
+}
+
+/// What one request goes out with: how long it may take, and the invocation's X-Ray trace header to carry on.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    pub timeout: std::time::Duration,
+    pub trace_header: Option<&'a str>,
 }
 
 /// An entry ready for a sink, with what batching needs to know about it.
@@ -89,8 +140,12 @@ pub trait Sink: Sync {
         Prepared { entry: (), size, group }
     }
 
-    /// Sends one request of at most 10 entries; one outcome per entry, in order.
-    fn send(&self, entries: Vec<Self::Entry>) -> impl Future<Output = Vec<Result<(), EntryError>>> + Send;
+    /// Sends one request of at most 10 entries within `call`; one outcome per entry, in order.
+    fn send(
+        &self,
+        entries: Vec<Self::Entry>,
+        call: &Call<'_>,
+    ) -> impl Future<Output = Vec<Result<(), EntryError>>> + Send;
 }
 
 /// The length of `event`'s JSON document, written nowhere: both sinks size their requests by it.

@@ -10,6 +10,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -24,9 +25,6 @@ use std::time::{Duration, SystemTime};
 
 /// A connection that cannot be made within this long counts as failed; the publisher retries it.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// One request's whole time, from sending to the last byte of the answer: far inside the invocation's retry
-/// budget, so that one stuck call cannot eat it.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Credentials that expire sooner than this are fetched again before signing.
 const CREDENTIALS_MARGIN: Duration = Duration::from_secs(300);
 
@@ -45,8 +43,8 @@ pub enum WireError {
     Transport(#[source] ConnectorError),
     #[error("the answer could not be read")]
     Body(#[source] BoxError),
-    #[error("HTTP {status}: {code}: {message}")]
-    Service { status: u16, code: String, message: String },
+    #[error("HTTP {status}: {code}: {message}{}", request_id.as_ref().map_or_else(String::new, |id| format!(" (request {id})")))]
+    Service { status: u16, code: String, message: String, request_id: Option<String> },
     #[error("unexpected answer: {0}")]
     Unexpected(String),
 }
@@ -61,11 +59,13 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// The SDK's default HTTPS connector with our connect timeout.
+    /// The SDK's default HTTPS connector with our connect timeout, through the proxy `HTTPS_PROXY` / `HTTP_PROXY`
+    /// name (except for the hosts of `NO_PROXY`), as the SDK's own clients honour them.
     pub fn new(region: impl Into<String>, credentials: Option<SharedCredentialsProvider>) -> Self {
         let settings = HttpConnectorSettings::builder().connect_timeout(CONNECT_TIMEOUT).build();
         let connector = aws_smithy_http_client::Connector::builder()
             .connector_settings(settings)
+            .proxy_config(ProxyConfig::from_env())
             .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
             .build();
         Self::with_connector(SharedHttpConnector::new(connector), region, credentials)
@@ -110,6 +110,8 @@ pub struct Answer {
     pub status: u16,
     /// The `x-amzn-errortype` header, where JSON protocols name an error.
     pub error_type: Option<String>,
+    /// The `x-amzn-RequestId` header: what AWS support asks for about a failure.
+    pub request_id: Option<String>,
     pub body: Bytes,
 }
 
@@ -120,24 +122,30 @@ impl Answer {
     }
 }
 
-/// Sends one signed `POST` to `service` with `headers` (content type, target) and `body`, within
-/// [`ATTEMPT_TIMEOUT`].
+/// Sends one signed `POST` to `service` with `headers` (content type, target; the X-Ray trace header, which is not
+/// signed) and `body`, within `timeout`.
 pub async fn post(
     transport: &Transport,
     service: &Service,
     headers: &[(&'static str, &str)],
     body: Vec<u8>,
+    timeout: Duration,
 ) -> Result<Answer, WireError> {
     let request = signed(transport, service, headers, body).await?;
     let call = async {
         let response = transport.connector.call(request).await.map_err(WireError::Transport)?;
         let status = response.status().as_u16();
-        let error_type = response.headers().get("x-amzn-errortype").map(str::to_owned);
+        let header = |name: &str| response.headers().get(name).map(str::to_owned);
+        let (error_type, request_id) = (header("x-amzn-errortype"), header("x-amzn-requestid"));
         let body = ByteStream::new(response.into_body()).collect().await.map_err(|e| WireError::Body(e.into()))?;
-        Ok(Answer { status, error_type, body: body.into_bytes() })
+        Ok(Answer { status, error_type, request_id, body: body.into_bytes() })
     };
-    tokio::time::timeout(ATTEMPT_TIMEOUT, call).await.unwrap_or(Err(WireError::Timeout(ATTEMPT_TIMEOUT)))
+    tokio::time::timeout(timeout, call).await.unwrap_or(Err(WireError::Timeout(timeout)))
 }
+
+/// The header X-Ray reads a trace's context from, on the request SNS is sent (SNS carries it on to its
+/// deliveries); EventBridge takes it per entry instead (`TraceHeader`).
+pub const TRACE_HEADER: &str = "x-amzn-trace-id";
 
 async fn signed(
     transport: &Transport,

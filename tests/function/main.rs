@@ -3,6 +3,7 @@
 //! because each links the AWS SDK and linking is most of a test build.
 
 mod binary;
+mod proxy;
 mod realworld;
 mod schemas;
 mod signing;

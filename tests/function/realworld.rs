@@ -5,6 +5,7 @@
 use score_fanout::decode::{decode, Change};
 use score_fanout::domain::RemovalReason;
 use score_fanout::publish::FanOut;
+use score_fanout::publish::Invocation;
 use score_fanout::{Handler, RetryBudget, StreamEvent};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -64,11 +65,11 @@ fn every_real_record_of_another_table_gets_a_decode_error_naming_its_field() {
 #[tokio::test]
 async fn whole_real_events_are_answered_with_a_checkpoint_never_an_error() {
     let handler: Handler<FanOut, score_fanout::dead_letter::SqsDeadLetter> =
-        Handler::new(FanOut { eventbridge: None, sns: None }, None, false);
+        Handler::new(FanOut::default(), None, false);
     let Some(corpus) = corpus() else { return };
     for (name, text) in corpus {
         let event: StreamEvent = serde_json::from_str(&text).expect("Lambda event");
-        let response = handler.handle(&event, &RetryBudget::new(Duration::from_secs(5))).await;
+        let response = handler.handle(&event, &Invocation::new(RetryBudget::new(Duration::from_secs(5)))).await;
         // Without a dead-letter queue poison holds its shard: the first record with a sequence number is the checkpoint.
         let first = event.records.iter().find_map(|r| score_fanout::decode::sequence_number_of(r));
         let checkpoint = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());

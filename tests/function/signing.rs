@@ -7,7 +7,7 @@ use aws_credential_types::Credentials;
 use score_fanout::config::Topic;
 use score_fanout::domain::{DomainEvent, EventMeta, PlayerAdded};
 use score_fanout::publish::wire::{self, Service, Transport};
-use score_fanout::publish::{Delivery, Publish, RetryBudget};
+use score_fanout::publish::{Delivery, Invocation, Publish, RetryBudget};
 use std::time::Duration;
 
 /// The calls moto serves before it starts checking signatures: the user, its key, its policy and the topic.
@@ -27,7 +27,7 @@ async fn query(transport: &Transport, endpoint: &str, signing_name: &'static str
     let service = Service { url: endpoint.to_owned(), signing_name };
     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish().into_bytes();
     let headers = [("content-type", "application/x-www-form-urlencoded")];
-    let answer = wire::post(transport, &service, &headers, body).await.expect("setup call");
+    let answer = wire::post(transport, &service, &headers, body, Duration::from_secs(5)).await.expect("setup call");
     let text = String::from_utf8_lossy(&answer.body).into_owned();
     assert!(answer.is_success(), "{form:?}: {text}");
     text
@@ -81,7 +81,7 @@ async fn a_signature_checking_server_accepts_our_requests_and_refuses_a_wrong_se
     let signed =
         score_fanout::aws::fan_out(&sdk(&endpoint, key_id, secret), Some("default"), "game.scores", Some(&topic))
             .expect("endpoints");
-    let published = signed.publish(&events(), &RetryBudget::new(Duration::from_secs(30))).await;
+    let published = signed.publish(&events(), &Invocation::new(RetryBudget::new(Duration::from_secs(30)))).await;
     assert!(published.deliveries.iter().all(|d| matches!(d, Delivery::Delivered)), "{:?}", published.deliveries);
 
     let forged = score_fanout::aws::fan_out(
@@ -91,7 +91,7 @@ async fn a_signature_checking_server_accepts_our_requests_and_refuses_a_wrong_se
         Some(&topic),
     )
     .expect("endpoints");
-    let refused = forged.publish(&events()[..1], &RetryBudget::new(Duration::from_secs(2))).await;
+    let refused = forged.publish(&events()[..1], &Invocation::new(RetryBudget::new(Duration::from_secs(2)))).await;
     let errors = refused.deliveries[0].errors();
     assert_eq!(errors.len(), 2, "{errors:?}");
     for error in errors {

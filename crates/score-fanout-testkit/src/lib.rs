@@ -14,6 +14,8 @@ pub mod moto;
 pub mod records;
 #[cfg(feature = "aws")]
 pub mod schemas;
+#[cfg(feature = "aws")]
+pub mod streams;
 
 /// The repository's root, where `.venv/`, `events/` and `schemas/` are.
 pub fn repository() -> &'static std::path::Path {

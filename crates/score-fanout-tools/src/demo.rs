@@ -37,6 +37,7 @@ pub fn config_for(stack: &Stack, dry_run: bool) -> Config {
         log_level: None,
         json_logs: false,
         function_name: None,
+        max_in_flight: score_fanout::config::DEFAULT_MAX_IN_FLIGHT,
     }
 }
 

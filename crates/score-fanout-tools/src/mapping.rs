@@ -84,7 +84,8 @@ pub async fn feed<P: Publish, D: DeadLetter>(
         let end = (start + batch_size).min(records.len());
         let event = StreamEvent { records: records[start..end].to_vec() };
         let started = Instant::now();
-        let response = handler.handle(&event, &RetryBudget::new(mapping.timeout)).await;
+        let within = score_fanout::publish::Invocation::new(RetryBudget::new(mapping.timeout));
+        let response = handler.handle(&event, &within).await;
         let took = started.elapsed();
         let checkpoint = response.batch_item_failures.first().and_then(|failure| failure.item_identifier.clone());
         report.invocations.push(Invocation {

@@ -57,6 +57,26 @@ impl RetryBudget {
     }
 }
 
+/// What one invocation's publishing is bound by and carries on: its retry budget and the X-Ray trace header of
+/// the invocation (`Lambda-Runtime-Trace-Id`), passed on to EventBridge and SNS so that a trace crosses into them.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub budget: RetryBudget,
+    pub trace_header: Option<String>,
+}
+
+impl Invocation {
+    /// An invocation with `budget` and no trace.
+    pub fn new(budget: RetryBudget) -> Self {
+        Self { budget, trace_header: None }
+    }
+
+    /// An invocation with `budget` within Lambda's trace `trace_header`, when it has one.
+    pub fn traced(budget: RetryBudget, trace_header: Option<String>) -> Self {
+        Self { budget, trace_header: trace_header.filter(|header| !header.is_empty()) }
+    }
+}
+
 /// The pause before retry number `tries`: uniformly random up to min(cap, base * 2^(tries - 1)) ("full jitter"),
 /// so that many shards retrying at once spread their calls instead of arriving together.
 pub fn backoff(tries: u32) -> Duration {

@@ -1,26 +1,29 @@
-//! Delivering one invocation's entries to one sink: only failed entries are retried, with exponential
-//! backoff and full jitter, within a time budget that keeps the invocation clear of its deadline.
+//! Delivering one invocation's entries to one sink: only failed entries are retried, with exponential backoff and
+//! full jitter, within a time budget that keeps the invocation clear of its deadline.
 //!
-//! Each round sends the entries that are due ([`Progress::due`]) in requests within the sink's limits, several at
-//! once ([`send_round`]), settles every answer as it arrives ([`Progress::settle`]), then sleeps until the next
-//! entry is due ([`Progress::next_due`]) or stops when the budget is spent.
+//! Each round sends the entries that are due ([`Progress::due`]) in requests within the sink's limits (one entry
+//! alone where its request was refused as a whole), as many at once as the sink's [`Window`] allows, each within a
+//! timeout that adapts to the sink's latency ([`timeout`]); it settles every answer as it arrives
+//! ([`Progress::settle`]), then sleeps until the next entry is due ([`Progress::next_due`]) or stops when the budget
+//! is spent. An entry is sent again only after its previous attempt failed or was given up.
 
 mod budget;
 mod lanes;
+mod progress;
+mod timeout;
+mod window;
 
-pub use budget::{backoff, RetryBudget, MAX_RETRYING, MIN_RESERVE};
+pub use budget::{backoff, Invocation, RetryBudget, MAX_RETRYING, MIN_RESERVE};
+pub use window::{Signal, Window, DEFAULT_MAX};
 
 use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};
-use super::sink::{EntryError, Prepared, Sink};
+use super::sink::{Call, EntryError, Prepared, Sink};
 use crate::domain::DomainEvent;
-use futures_util::StreamExt;
-use lanes::Lanes;
-use std::collections::HashMap;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use progress::{Pauses, Progress};
 use std::time::Duration;
+use timeout::CallTimeout;
 use tokio::time::Instant;
-
-/// Requests in flight at once per sink: enough to hide latency, few enough for a 128 MB function.
-pub const MAX_IN_FLIGHT: usize = 4;
 
 /// What became of each entry of one sink, and how many entries had to be sent again.
 #[derive(Debug)]
@@ -31,20 +34,24 @@ pub struct SinkOutcome {
     pub resent: u64,
 }
 
-/// Delivers `events` to `sink`; one outcome per event, in order. `json_lengths[i]` is the length of event `i`'s
-/// JSON document, which the sink sizes its requests by. On a FIFO sink each message group is a lane
-/// ([`lanes::Lanes`]): one entry of a group per request, the next only after the previous was delivered.
+/// Delivers `events` to `sink` within `invocation`, up to `window` requests at once; one outcome per event, in
+/// order. `json_lengths[i]` is the length of event `i`'s JSON document, which the sink sizes its requests by. On a
+/// FIFO sink each message group is a lane ([`lanes::Lanes`]): one entry of a group per request, the next only
+/// after the previous was delivered.
 pub async fn deliver<S: Sink>(
     sink: &S,
     events: &[DomainEvent],
     json_lengths: &[usize],
-    budget: &RetryBudget,
+    invocation: &Invocation,
+    window: &Window,
 ) -> SinkOutcome {
     // Only each entry's size and group are kept for the whole batch; the entry itself is built again when its
     // request goes out, instead of being kept or cloned for every retry.
     let prepared: Vec<Prepared<()>> =
         events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
     let mut progress = Progress::new(&prepared);
+    let mut timeout = CallTimeout::new();
+    let budget = &invocation.budget;
     let mut first_round = true;
     loop {
         let now = Instant::now();
@@ -52,8 +59,9 @@ pub async fn deliver<S: Sink>(
             break;
         }
         first_round = false;
-        let due = progress.due(now);
-        send_round(sink, events, &prepared, due, budget, &mut progress).await;
+        let requests = requests(&prepared, progress.due(now));
+        let round = Round { sink, events, invocation, window };
+        round.send(requests, &mut timeout, &mut progress).await;
         match progress.next_due(now) {
             Some(next) if next <= budget.stop_at() => tokio::time::sleep_until(next).await,
             _ => break,
@@ -62,132 +70,71 @@ pub async fn deliver<S: Sink>(
     progress.finish(sink.name(), &prepared)
 }
 
-/// Sends the `due` entries in requests within the sink's limits, [`MAX_IN_FLIGHT`] at a time, and settles each
-/// answer as it arrives. A request still unanswered at the budget's cut-off counts as failed.
-async fn send_round<S: Sink>(
-    sink: &S,
-    events: &[DomainEvent],
-    prepared: &[Prepared<()>],
-    due: Vec<usize>,
-    budget: &RetryBudget,
-    progress: &mut Progress,
-) {
-    let requests = chunks(due.into_iter().map(|i| (i, prepared[i].size)), MAX_ENTRIES, MAX_REQUEST_BYTES);
-    let mut answers = futures_util::stream::iter(requests)
-        .map(|request| async {
-            let entries = request.iter().map(|&i| sink.prepare(&events[i], i).entry).collect();
-            let results = match tokio::time::timeout_at(budget.cut_off(), sink.send(entries)).await {
-                Ok(results) => results,
-                Err(_) => vec![Err(EntryError::OutOfTime { sink: sink.name() }); request.len()],
-            };
-            (request, results)
-        })
-        .buffer_unordered(MAX_IN_FLIGHT);
-    // Entries failing together wait together, so that their retry goes out as one request.
-    let mut pauses = Pauses::default();
-    while let Some((request, results)) = answers.next().await {
-        progress.settle(sink.name(), request, results, &mut pauses);
-    }
+/// The due entries as requests within the sink's limits, in order; an entry whose request was refused as a whole
+/// goes alone.
+fn requests(prepared: &[Prepared<()>], due: Vec<(usize, bool)>) -> Vec<Vec<usize>> {
+    let (alone, together): (Vec<_>, Vec<_>) = due.into_iter().partition(|&(_, alone)| alone);
+    let together = together.into_iter().map(|(i, _)| (i, prepared[i].size));
+    let mut requests = chunks(together, MAX_ENTRIES, MAX_REQUEST_BYTES);
+    requests.extend(alone.into_iter().map(|(i, _)| vec![i]));
+    requests
 }
 
-/// One round's pause per number of tries so far.
-#[derive(Default)]
-struct Pauses(HashMap<u32, Duration>);
-
-impl Pauses {
-    fn after(&mut self, tries: u32) -> Duration {
-        *self.0.entry(tries).or_insert_with(|| backoff(tries))
-    }
+/// One round's sending.
+struct Round<'a, S> {
+    sink: &'a S,
+    events: &'a [DomainEvent],
+    invocation: &'a Invocation,
+    window: &'a Window,
 }
 
-/// Per entry, what the retry loop needs: small, because a 10,000-record batch has up to 10,000 of them per sink.
-#[derive(Clone, Copy, Default)]
-struct Attempts {
-    sends: u32,
-    tries: u32,
-    not_before: Option<Instant>,
-}
-
-/// Where delivery stands: the lanes still waiting, each entry's attempts, and the errors of the entries that have
-/// one (the last error of an entry still retried, the final one of an entry given up on). Everything neither
-/// here nor in a lane was delivered.
-struct Progress {
-    lanes: Lanes,
-    attempts: Vec<Attempts>,
-    errors: HashMap<usize, EntryError>,
-}
-
-impl Progress {
-    fn new(prepared: &[Prepared<()>]) -> Self {
-        Self {
-            lanes: Lanes::new(prepared),
-            attempts: vec![Attempts::default(); prepared.len()],
-            errors: HashMap::new(),
+impl<S: Sink> Round<'_, S> {
+    /// Sends `requests`, keeping as many in flight as the window allows, and settles each answer as it arrives. A
+    /// request still unanswered at the budget's cut-off counts as failed.
+    async fn send(&self, requests: Vec<Vec<usize>>, timeout: &mut CallTimeout, progress: &mut Progress) {
+        let mut waiting = requests.into_iter();
+        let mut in_flight = FuturesUnordered::new();
+        // Entries failing together wait together, so that their retry goes out as one request.
+        let mut pauses = Pauses::default();
+        loop {
+            while in_flight.len() < self.window.size() {
+                let Some(request) = waiting.next() else { break };
+                in_flight.push(self.call(request, timeout.for_call(&self.invocation.budget)));
+            }
+            let Some((request, results, took, limit)) = in_flight.next().await else { break };
+            let congested = took >= limit || results.iter().any(|r| r.as_ref().is_err_and(is_congestion));
+            if took >= limit {
+                timeout.ran_out(limit);
+            } else {
+                timeout.answered(took);
+            }
+            self.window.observe(if congested { Signal::Congested } else { Signal::Answered { took } });
+            progress.settle(self.sink.name(), request, results, &mut pauses);
         }
     }
 
-    /// The entries to send now: lane heads whose backoff has passed, each counted as sent.
-    fn due(&mut self, now: Instant) -> Vec<usize> {
-        let attempts = &self.attempts;
-        let due: Vec<usize> = self.lanes.heads().filter(|&i| attempts[i].not_before.is_none_or(|t| t <= now)).collect();
-        for &index in &due {
-            self.attempts[index].sends += 1;
-        }
-        due
-    }
-
-    /// Settles one request's answers: a delivered or rejected entry leaves its lane, a failed one waits its backoff.
-    fn settle(
-        &mut self,
-        sink: &'static str,
+    /// One request within `limit`; its results, how long it took, and the limit.
+    async fn call(
+        &self,
         request: Vec<usize>,
-        results: Vec<Result<(), EntryError>>,
-        pauses: &mut Pauses,
-    ) {
-        let mut results = results.into_iter();
-        for index in request {
-            let result = results.next().unwrap_or_else(|| {
-                let message = "the response did not mention the entry".into();
-                Err(EntryError::Failed { sink, code: "NoResult".into(), message })
-            });
-            match result {
-                Err(error) if !error.is_permanent() => {
-                    let entry = &mut self.attempts[index];
-                    entry.tries += 1;
-                    entry.not_before = Some(Instant::now() + pauses.after(entry.tries));
-                    self.errors.insert(index, error);
-                }
-                Err(rejected) => {
-                    self.errors.insert(index, rejected);
-                    self.lanes.pop(index);
-                }
-                Ok(()) => {
-                    self.errors.remove(&index);
-                    self.lanes.pop(index);
-                }
-            }
-        }
+        limit: Duration,
+    ) -> (Vec<usize>, Vec<Result<(), EntryError>>, Duration, Duration) {
+        let entries = request.iter().map(|&i| self.sink.prepare(&self.events[i], i).entry).collect();
+        let call = Call { timeout: limit, trace_header: self.invocation.trace_header.as_deref() };
+        let started = Instant::now();
+        let sent = tokio::time::timeout_at(self.invocation.budget.cut_off(), self.sink.send(entries, &call)).await;
+        let results =
+            sent.unwrap_or_else(|_| vec![Err(EntryError::OutOfTime { sink: self.sink.name() }); request.len()]);
+        (request, results, started.elapsed(), limit)
     }
+}
 
-    /// When the next entry is due, if any entry is still waiting.
-    fn next_due(&self, now: Instant) -> Option<Instant> {
-        self.lanes.heads().map(|i| self.attempts[i].not_before.unwrap_or(now)).min()
-    }
-
-    /// The outcome once retrying stops: a lane's head keeps its last error, the entries behind it were held back.
-    fn finish<E>(mut self, sink: &'static str, prepared: &[Prepared<E>]) -> SinkOutcome {
-        for head in self.lanes.heads() {
-            let head_error = self.errors.remove(&head).unwrap_or(EntryError::OutOfTime { sink });
-            let held_back = matches!(head_error, EntryError::OutOfTime { .. }).then_some(head_error.clone());
-            self.errors.insert(head, head_error);
-            for index in self.lanes.waiting_behind(head) {
-                let group = prepared[index].group.clone().unwrap_or_default();
-                self.errors.insert(index, held_back.clone().unwrap_or(EntryError::HeldBack { sink, group }));
-            }
-        }
-        let resent = self.attempts.iter().map(|a| u64::from(a.sends.saturating_sub(1))).sum();
-        let outcomes = (0..prepared.len()).map(|index| self.errors.remove(&index).map_or(Ok(()), Err)).collect();
-        SinkOutcome { outcomes, resent }
+/// Whether an error says the sink is congested: throttled, or failed whole (5xx, transport).
+fn is_congestion(error: &EntryError) -> bool {
+    match error {
+        EntryError::Failed { code, .. } => code.contains("Throttl"),
+        EntryError::Request { .. } | EntryError::OutOfTime { .. } => true,
+        _ => false,
     }
 }
 

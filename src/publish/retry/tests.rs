@@ -8,17 +8,38 @@ use std::sync::Mutex;
 
 type Script = Box<dyn Fn(usize, &str) -> Result<(), EntryError> + Send + Sync>;
 
-/// A sink whose answer for each entry is `script(call number, eventId)`; it records every request.
+/// A sink whose answer for each entry is `script(call number, eventId)`, after `latency` (a call whose timeout is
+/// shorter times out, as the transport would); it records every request and the most it had in flight.
 struct ScriptedSink {
     fifo: bool,
     hang: bool,
+    latency: Duration,
     script: Script,
     requests: Mutex<Vec<(Instant, Vec<String>)>>,
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl ScriptedSink {
     fn new(fifo: bool, script: impl Fn(usize, &str) -> Result<(), EntryError> + Send + Sync + 'static) -> Self {
-        Self { fifo, hang: false, script: Box::new(script), requests: Mutex::new(Vec::new()) }
+        Self {
+            fifo,
+            hang: false,
+            latency: Duration::ZERO,
+            script: Box::new(script),
+            requests: Mutex::new(Vec::new()),
+            in_flight: Default::default(),
+            most_in_flight: Default::default(),
+        }
+    }
+
+    /// How many times each eventId was sent.
+    fn sends(&self) -> std::collections::HashMap<String, usize> {
+        let mut sends = std::collections::HashMap::new();
+        for id in self.requests().into_iter().flatten() {
+            *sends.entry(id).or_default() += 1;
+        }
+        sends
     }
 
     fn requests(&self) -> Vec<Vec<String>> {
@@ -38,7 +59,8 @@ impl Sink for ScriptedSink {
         Prepared { group: self.fifo.then(|| entry.1.clone()), entry, size: 100 }
     }
 
-    async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
+    async fn send(&self, entries: Vec<Self::Entry>, limits: &Call<'_>) -> Vec<Result<(), EntryError>> {
+        use std::sync::atomic::Ordering::SeqCst;
         let call = {
             let mut requests = self.requests.lock().expect("lock");
             requests.push((Instant::now(), entries.iter().map(|(id, _)| id.clone()).collect()));
@@ -47,16 +69,29 @@ impl Sink for ScriptedSink {
         if self.hang {
             std::future::pending::<()>().await;
         }
+        let now_in_flight = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.most_in_flight.fetch_max(now_in_flight, SeqCst);
+        tokio::time::sleep(self.latency.min(limits.timeout)).await;
+        self.in_flight.fetch_sub(1, SeqCst);
+        if self.latency > limits.timeout {
+            let timed_out = crate::publish::wire::WireError::Timeout(limits.timeout);
+            return vec![Err(EntryError::for_request("Scripted", timed_out, entries.len())); entries.len()];
+        }
         entries.iter().map(|(id, _)| (self.script)(call, id)).collect()
     }
 }
 
 fn throttled() -> EntryError {
-    EntryError::Failed { sink: "Scripted", code: "ThrottlingException".into(), message: "Rate exceeded".into() }
+    EntryError::Failed {
+        sink: "Scripted",
+        code: "ThrottlingException".into(),
+        message: "Rate exceeded".into(),
+        request_id: None,
+    }
 }
 
 fn invalid() -> EntryError {
-    EntryError::Rejected { sink: "Scripted", code: "InvalidArgument".into(), message: "bad".into() }
+    EntryError::Rejected { sink: "Scripted", code: "InvalidArgument".into(), message: "bad".into(), request_id: None }
 }
 
 #[tokio::test(start_paused = true)]
@@ -239,5 +274,105 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_sink_that_would_answer_is_let_finish_and_no_entry_is_sent_more_than_twice() {
+    let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
+    sink.latency = Duration::from_millis(2500);
+    let start = Instant::now();
+    let outcomes = deliver_all(&sink, &events(40), &RetryBudget::new(Duration::from_secs(30))).await.outcomes;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert!(sink.sends().values().all(|&sends| sends <= 2), "{:?}", sink.sends());
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+}
+
+fn whole_request_refused(entries: usize) -> EntryError {
+    let answer = crate::publish::wire::WireError::Service {
+        status: 400,
+        code: "InvalidParameter".into(),
+        message: "Invalid parameter: Message".into(),
+        request_id: Some("r-1".into()),
+    };
+    EntryError::for_request("Scripted", answer, entries)
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_bad_entry_of_a_request_refused_whole_is_found_alone_and_its_neighbours_are_delivered() {
+    let requests = std::sync::Arc::new(Mutex::new(Vec::<Vec<String>>::new()));
+    let seen = requests.clone();
+    let sink = ScriptedSink::new(false, move |call, id| {
+        let request = seen.lock().expect("lock").get(call - 1).cloned().unwrap_or_default();
+        let alone = request.len() == 1;
+        match (request.iter().any(|id| id == "ev3"), alone) {
+            (true, false) => Err(whole_request_refused(request.len())),
+            (true, true) if id == "ev3" => Err(whole_request_refused(1)),
+            _ => Ok(()),
+        }
+    });
+    let sink = ScriptedSinkRecording { sink, requests };
+    let outcomes = deliver_all(&sink, &events(10), &RetryBudget::new(Duration::from_secs(60))).await.outcomes;
+    assert!(
+        matches!(&outcomes[3], Err(EntryError::Rejected { code, request_id: Some(id), .. }) if code == "InvalidParameter" && id == "r-1")
+    );
+    assert!(outcomes.iter().enumerate().all(|(i, o)| i == 3 || o.is_ok()), "{outcomes:?}");
+    let sent = sink.sink.requests();
+    assert_eq!(sent[0].len(), 10);
+    assert!(sent[1..].iter().all(|request| request.len() == 1), "then one by one: {sent:?}");
+    assert_eq!(sent.len(), 11);
+}
+
+/// A scripted sink whose script may read the requests made so far.
+struct ScriptedSinkRecording {
+    sink: ScriptedSink,
+    requests: std::sync::Arc<Mutex<Vec<Vec<String>>>>,
+}
+
+impl Sink for ScriptedSinkRecording {
+    type Entry = (String, String);
+
+    fn name(&self) -> &'static str {
+        self.sink.name()
+    }
+
+    fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
+        self.sink.prepare(event, index)
+    }
+
+    async fn send(&self, entries: Vec<Self::Entry>, call: &Call<'_>) -> Vec<Result<(), EntryError>> {
+        self.requests.lock().expect("lock").push(entries.iter().map(|(id, _)| id.clone()).collect());
+        self.sink.send(entries, call).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_configuration_outage_is_retried_and_never_taken_for_poison() {
+    let sink = ScriptedSink::new(false, |_, _| {
+        Err(EntryError::for_entry("Scripted", "KMSDisabled".into(), "the key is disabled".into(), Some("r-2".into())))
+    });
+    let outcomes = deliver_all(&sink, &events(2), &RetryBudget::new(Duration::from_secs(20))).await.outcomes;
+    assert!(
+        outcomes.iter().all(|o| matches!(o, Err(error) if error.is_outage() && !error.is_permanent())),
+        "{outcomes:?}"
+    );
+    assert!(sink.requests().len() > 2, "retried within the budget");
+    let text = outcomes[0].as_ref().expect_err("an outage").to_string();
+    assert!(text.contains("configuration outage") && text.ends_with("(request r-2)"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_in_flight_never_exceed_the_window_and_grow_while_answers_are_quick() {
+    use std::sync::atomic::Ordering::SeqCst;
+    for (max, most) in [(1, 1), (3, 3), (8, 8)] {
+        let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
+        sink.latency = Duration::from_millis(20);
+        let window = Window::new(max);
+        let lengths: Vec<usize> = events(1000).iter().map(crate::publish::json_len).collect();
+        let invocation = Invocation::new(RetryBudget::new(Duration::from_secs(60)));
+        let outcome = deliver(&sink, &events(1000), &lengths, &invocation, &window).await;
+        assert!(outcome.outcomes.iter().all(Result::is_ok));
+        assert_eq!(sink.most_in_flight.load(SeqCst), most, "window of at most {max}");
+        assert_eq!(window.size(), max, "quick answers opened the window to its maximum");
     }
 }

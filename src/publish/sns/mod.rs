@@ -5,7 +5,7 @@ mod query;
 
 pub use entry::{entry_size, message_group_id, SnsEntry};
 
-use super::sink::{EntryError, Prepared, Sink};
+use super::sink::{Call, EntryError, Prepared, Sink};
 use super::wire::{self, Service, SharedTransport};
 use crate::config::Topic;
 use crate::domain::DomainEvent;
@@ -44,24 +44,18 @@ impl SnsSink {
     }
 }
 
+/// An entry's result: its error code's class ([`crate::publish::classify`]; `SenderFault` is true for permission
+/// and KMS errors too, so it decides nothing), or delivered.
 fn outcome(id: &str, result: &BatchResult) -> Result<(), EntryError> {
-    if let Some(Failure { code, message, sender_fault, .. }) = result.failed.iter().find(|error| error.id == id) {
-        let (code, message) = (code.clone(), message.clone());
-        // SenderFault: the entry itself is at fault (invalid parameter, too large...): resending cannot help.
-        return if *sender_fault {
-            Err(EntryError::Rejected { sink: SINK, code, message })
-        } else {
-            Err(EntryError::Failed { sink: SINK, code, message })
-        };
+    let request_id = result.request_id.clone();
+    if let Some(Failure { code, message, .. }) = result.failed.iter().find(|error| error.id == id) {
+        return Err(EntryError::for_entry(SINK, code.clone(), message.clone(), request_id));
     }
     if result.successful.iter().any(|successful| successful == id) {
         Ok(())
     } else {
-        Err(EntryError::Failed {
-            sink: SINK,
-            code: "NoResult".into(),
-            message: "the response did not list the entry".into(),
-        })
+        let message = "the response did not list the entry".into();
+        Err(EntryError::Failed { sink: SINK, code: "NoResult".into(), message, request_id })
     }
 }
 
@@ -83,13 +77,18 @@ impl Sink for SnsSink {
         Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
     }
 
-    async fn send(&self, entries: Vec<Self::Entry>) -> Vec<Result<(), EntryError>> {
+    async fn send(&self, entries: Vec<Self::Entry>, call: &Call<'_>) -> Vec<Result<(), EntryError>> {
         let body = query::request_body(&self.topic.arn, &entries);
-        let headers = [("content-type", "application/x-www-form-urlencoded")];
-        let answer = wire::post(&self.transport, &self.service, &headers, body).await;
+        let content_type = ("content-type", "application/x-www-form-urlencoded");
+        // SNS takes the X-Ray context from the publishing request's header and carries it on to its deliveries.
+        let headers: Vec<(&str, &str)> = match call.trace_header {
+            Some(trace) => vec![content_type, (wire::TRACE_HEADER, trace)],
+            None => vec![content_type],
+        };
+        let answer = wire::post(&self.transport, &self.service, &headers, body, call.timeout).await;
         match answer.and_then(query::read_answer) {
             Ok(result) => entries.iter().map(|entry| outcome(&entry.id, &result)).collect(),
-            Err(error) => vec![Err(EntryError::request(SINK, error)); entries.len()],
+            Err(error) => vec![Err(EntryError::for_request(SINK, error, entries.len())); entries.len()],
         }
     }
 }

@@ -121,6 +121,8 @@ pub struct Failure {
 pub struct BatchResult {
     pub successful: Vec<String>,
     pub failed: Vec<Failure>,
+    /// The answer's `x-amzn-RequestId`.
+    pub request_id: Option<String>,
 }
 
 /// The entries' results, or for an error answer (`<ErrorResponse><Error><Code>`) the service's code and message.
@@ -129,11 +131,14 @@ pub fn read_answer(answer: Answer) -> Result<BatchResult, WireError> {
         .map_err(|e| WireError::Unexpected(format!("PublishBatch answer is not UTF-8: {e}")))?;
     let unreadable = |e: XmlDecodeError| WireError::Unexpected(format!("PublishBatch answer is not its XML: {e}"));
     if answer.is_success() {
-        return batch_result(text).map_err(unreadable);
+        let mut result = batch_result(text).map_err(unreadable)?;
+        result.request_id = answer.request_id;
+        return Ok(result);
     }
-    let (code, message) = error_code(text).unwrap_or_default();
+    let (code, message, in_body) = error_code(text).unwrap_or_default();
     let code = if code.is_empty() { format!("HTTP{}", answer.status) } else { code };
-    Err(WireError::Service { status: answer.status, code, message })
+    let request_id = answer.request_id.or((!in_body.is_empty()).then_some(in_body));
+    Err(WireError::Service { status: answer.status, code, message, request_id })
 }
 
 fn batch_result(text: &str) -> Result<BatchResult, XmlDecodeError> {
@@ -178,11 +183,12 @@ fn read_member(member: &mut ScopedDecoder) -> Result<Failure, XmlDecodeError> {
     Ok(entry)
 }
 
-/// `<ErrorResponse><Error><Code>` as SNS answers, or `<ErrorResponse><Errors><Error><Code>` as some servers do.
-fn error_code(text: &str) -> Result<(String, String), XmlDecodeError> {
+/// Code, message and request id of `<ErrorResponse><Error><Code>...</Error><RequestId>` as SNS answers, or of
+/// `<ErrorResponse><Errors><Error>` as some servers do.
+fn error_code(text: &str) -> Result<(String, String, String), XmlDecodeError> {
     let mut document = Document::new(text);
     let mut root = document.root_element()?;
-    let mut found = (String::new(), String::new());
+    let (mut found, mut request_id) = ((String::new(), String::new()), String::new());
     while let Some(mut section) = root.next_tag() {
         if section.start_el().matches("Error") {
             read_error(&mut section, &mut found)?;
@@ -190,9 +196,11 @@ fn error_code(text: &str) -> Result<(String, String), XmlDecodeError> {
             while let Some(mut error) = section.next_tag() {
                 read_error(&mut error, &mut found)?;
             }
+        } else if section.start_el().matches("RequestId") {
+            request_id = try_data(&mut section)?.into_owned();
         }
     }
-    Ok(found)
+    Ok((found.0, found.1, request_id))
 }
 
 fn read_error(error: &mut ScopedDecoder, (code, message): &mut (String, String)) -> Result<(), XmlDecodeError> {

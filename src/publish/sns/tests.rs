@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A call as the retry engine makes it, without a trace.
+const CALL: Call<'static> = Call { timeout: std::time::Duration::from_secs(2), trace_header: None };
+
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:score-events";
 const FIFO_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:score-events.fifo";
 const ENTRY: &str = "PublishBatchRequestEntries.member";
@@ -116,7 +119,7 @@ fn the_request_is_the_query_protocols_form_with_string_attributes() {
 #[tokio::test]
 async fn a_request_is_signed_for_sns_in_the_region() {
     let (sink, received) = sink_answering(TOPIC, |_, entries| answer_with(entries, |_| None));
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)], &CALL).await;
     assert!(outcomes[0].is_ok(), "{outcomes:?}");
     let request = received.lock().expect("lock")[0].clone();
     assert_eq!(request.content_type.as_deref(), Some("application/x-www-form-urlencoded"));
@@ -168,19 +171,19 @@ async fn an_error_answer_names_the_code_and_message() {
     let error = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>\
                  </Error><RequestId>r</RequestId></ErrorResponse>";
     let (sink, _) = sink_answering(TOPIC, move |_, _| (400, error.to_owned()));
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)], &CALL).await;
     let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
-    assert_eq!(detail, "Throttling: Rate exceeded");
+    assert_eq!(detail, "Throttling: Rate exceeded (request r)", "the request id AWS support asks for, from the body");
 }
 
 #[tokio::test]
-async fn an_error_answer_listed_under_errors_is_read_too() {
+async fn an_error_answer_listed_under_errors_is_read_too_and_a_credential_error_is_an_outage() {
     let error = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>Bad signature</Message>\
                  <Type>Sender</Type></Error></Errors></ErrorResponse>";
     let (sink, _) = sink_answering(TOPIC, move |_, _| (403, error.to_owned()));
-    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)]).await;
-    let Err(EntryError::Request { detail, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
-    assert_eq!(detail, "SignatureDoesNotMatch: Bad signature");
+    let outcomes = sink.send(vec![sink.to_entry(&events(1)[0], 0)], &CALL).await;
+    let Err(EntryError::Outage { code, message, .. }) = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!((code.as_str(), message.as_str()), ("SignatureDoesNotMatch", "Bad signature"));
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,8 +1,12 @@
-//! A fault-injecting HTTP proxy between the function and the local AWS server. It recognises EventBridge
-//! `PutEvents`, SNS `PublishBatch` and SQS calls, and per call either forwards it, answers with an error, drops the
-//! connection, stalls, or fails some entries for real (they are removed before forwarding, so they are not
-//! delivered, and reported failed in the response exactly as the service would).
+//! A fault-injecting HTTP proxy between the function and the local AWS server, doing what the real services do
+//! and moto does not. It recognises EventBridge `PutEvents`, SNS `PublishBatch` and SQS calls, and per call either
+//! forwards it, answers with one of the services' documented errors in its wire shape ([`errors`]), refuses a
+//! request holding a given entry, drops the connection, resets it in the middle of the answer, answers late, never
+//! answers, or fails some entries for real (they are removed before forwarding, so they are not delivered, and
+//! reported failed in the response exactly as the service would). It also serves as a plain HTTP proxy
+//! (`HTTP_PROXY`): a request in absolute form is forwarded as it came.
 
+pub mod errors;
 mod partial;
 mod wire;
 
@@ -29,19 +33,42 @@ pub enum Fault {
     Delay(Duration),
     /// Never answered.
     Hang,
-    /// Each entry fails with probability `probability` with `code`; `sender_fault` marks SNS entries invalid.
+    /// Each entry fails with probability `probability` with `code`; `sender_fault` is SNS's flag for it.
     FailEntries {
         probability: f64,
         code: &'static str,
         sender_fault: bool,
     },
+    /// The whole request is answered with the service's error `code` and `status`, in its wire shape.
+    Answer {
+        status: u16,
+        code: &'static str,
+    },
+    /// A request whose body holds `containing` (an eventId, say) is refused whole with `status` and `code`, as a
+    /// service refuses a batch with one invalid entry; any other is forwarded.
+    Refuse {
+        containing: String,
+        status: u16,
+        code: &'static str,
+    },
+    /// Forwarded, and the connection closed halfway through the answer.
+    ResetMidAnswer,
 }
 
 /// One intercepted call, as a policy sees it.
-pub struct Call {
+pub struct Call<'a> {
     pub service: Service,
     /// Calls to this service so far, this one included.
     pub number: usize,
+    /// The request's body, for a policy that picks its fault by what the request carries.
+    pub body: &'a [u8],
+}
+
+impl Call<'_> {
+    /// Whether the request carries `needle` (an eventId, say), as it is or form-encoded.
+    pub fn carries(&self, needle: &str) -> bool {
+        contains(self.body, needle)
+    }
 }
 
 type Policy = dyn Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync;
@@ -50,6 +77,8 @@ type Policy = dyn Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync;
 pub struct FaultProxy {
     pub endpoint: String,
     pub counts: Arc<[AtomicUsize; 4]>,
+    /// The targets of the `CONNECT` requests it received as an HTTPS proxy (it refuses to tunnel them).
+    pub tunnels: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultProxy {
@@ -62,18 +91,20 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
         let counts: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
+        let tunnels = Arc::new(Mutex::new(Vec::new()));
         let shared = Arc::new(Shared {
             upstream: upstream.trim_start_matches("http://").to_owned(),
             policy: Box::new(policy),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             counts: counts.clone(),
+            tunnels: tunnels.clone(),
         });
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 tokio::spawn(serve(client, shared.clone()));
             }
         });
-        Self { endpoint, counts }
+        Self { endpoint, counts, tunnels }
     }
 
     /// Calls seen for `service`.
@@ -87,11 +118,18 @@ struct Shared {
     policy: Box<Policy>,
     rng: Mutex<fastrand::Rng>,
     counts: Arc<[AtomicUsize; 4]>,
+    tunnels: Arc<Mutex<Vec<String>>>,
 }
 
 async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
     let mut buffer = Vec::new();
     while let Some(request) = read_request(&mut client, &mut buffer).await {
+        if let Some(target) = request.line.strip_prefix("CONNECT ") {
+            let target = target.split_whitespace().next().unwrap_or_default().to_owned();
+            shared.tunnels.lock().expect("tunnels").push(target);
+            let _ = client.write_all(&response(502, "text/plain", b"no tunnels here".to_vec())).await;
+            return;
+        }
         let service = request.service();
         let number = shared.counts[service as usize].fetch_add(1, Ordering::Relaxed) + 1;
         let fault = {
@@ -99,12 +137,26 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             if service == Service::Other {
                 Fault::Forward
             } else {
-                (shared.policy)(&Call { service, number }, &mut rng)
+                (shared.policy)(&Call { service, number, body: &request.body }, &mut rng)
             }
         };
+        let request_id = format!("fault-proxy-{service:?}-{number}");
         let response = match fault {
             Fault::Forward => forward(&shared.upstream, &request).await,
-            Fault::Throttle => throttle(service),
+            Fault::Throttle => throttle(service, &request_id),
+            Fault::Answer { status, code } => errors::whole_request(service, status, code, &request_id),
+            Fault::Refuse { containing, status, code } => {
+                if contains(&request.body, &containing) {
+                    errors::whole_request(service, status, code, &request_id)
+                } else {
+                    forward(&shared.upstream, &request).await
+                }
+            }
+            Fault::ResetMidAnswer => {
+                let answer = forward(&shared.upstream, &request).await;
+                let _ = client.write_all(&answer[..answer.len() / 2]).await;
+                return;
+            }
             Fault::Status(status) => response(status, "text/plain", Vec::new()),
             Fault::Drop => return,
             Fault::Delay(pause) => {
@@ -128,15 +180,14 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
     }
 }
 
-fn throttle(service: Service) -> Vec<u8> {
-    match service {
-        Service::Sns => {
-            let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>";
-            response(400, "text/xml", xml.as_bytes().to_vec())
-        }
-        _ => {
-            let json = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
-            response(400, "application/x-amz-json-1.1", json.as_bytes().to_vec())
-        }
-    }
+/// The service's throttling error, in its own spelling.
+fn throttle(service: Service, request_id: &str) -> Vec<u8> {
+    let code = if service == Service::Sns { "Throttling" } else { "ThrottlingException" };
+    errors::whole_request(service, 400, code, request_id)
+}
+
+/// Whether `body` holds `needle` (as it is, or form-encoded as SNS's query protocol sends it).
+fn contains(body: &[u8], needle: &str) -> bool {
+    let text = String::from_utf8_lossy(body);
+    text.contains(needle) || form_urlencoded::parse(body).any(|(_, value)| value.contains(needle))
 }

@@ -120,11 +120,18 @@ pub fn split_response(raw: &[u8]) -> (u16, String, Vec<u8>) {
 }
 
 pub fn response(status: u16, content_type: &str, body: Vec<u8>) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nx-amzn-requestid: fault-proxy\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
+    response_with(status, content_type, &[("x-amzn-RequestId", "fault-proxy")], body)
+}
+
+/// A whole response with `headers` besides the content type and length.
+pub fn response_with(status: u16, content_type: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Vec<u8> {
+    let mut out =
+        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
     out.extend(body);
     out
 }

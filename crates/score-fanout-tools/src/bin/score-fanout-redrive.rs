@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use score_fanout::errors::with_causes;
 use score_fanout::{aws, logging, Config};
 use score_fanout_tools::mapping::Mapping;
-use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Line, Outcome, Queue};
+use score_fanout_tools::redrive::{self, redrive_poison, redrive_skipped, Bucket, Line, Outcome, Queue};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -50,12 +50,11 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return fail(&error, "configuration error"),
     };
-    // In DRY_RUN the handler delivers nothing and answers that nothing failed: a redrive would tag or delete what it
-    // never sent. So the variable makes it a dry run, and says so.
-    if config.dry_run && !cli.dry_run {
-        eprintln!("DRY_RUN=true is set: running as --dry-run (nothing is sent, tagged or deleted)");
-        cli.dry_run = true;
+    let (dry_run, why) = redrive::dry_run(cli.dry_run, config.dry_run);
+    if let Some(why) = why {
+        eprintln!("{why}");
     }
+    cli.dry_run = dry_run;
     // Replayed batches are handled exactly as the function would, poison parked included; re-driven poison that
     // still fails stays in the queue it came from instead of being parked a second time.
     if matches!(cli.command, Command::Poison { .. }) {

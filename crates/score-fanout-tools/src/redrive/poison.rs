@@ -5,7 +5,7 @@ use super::outcome::{Line, Outcome, RedriveError};
 use super::queue::Queue;
 use score_fanout::dead_letter::DeadLetter;
 use score_fanout::decode::{decode, sequence_number_of};
-use score_fanout::publish::{Publish, RetryBudget};
+use score_fanout::publish::{Invocation, Publish, RetryBudget};
 use score_fanout::{Handler, StreamEvent};
 use serde_json::value::RawValue;
 
@@ -51,7 +51,8 @@ async fn redrive_one<P: Publish, D: DeadLetter>(
     if dry_run {
         return Line { subject, outcome: Outcome::WouldRedrive { records: 1, events } };
     }
-    let response = handler.handle(&StreamEvent { records: vec![parked.record] }, &RetryBudget::new(timeout)).await;
+    let within = Invocation::new(RetryBudget::new(timeout));
+    let response = handler.handle(&StreamEvent { records: vec![parked.record] }, &within).await;
     let outcome = if response.batch_item_failures.is_empty() {
         Outcome::Redriven { records: 1, events }
     } else {

@@ -2,6 +2,7 @@
 //! against what the sinks actually received, the answer (`batchItemFailures`) and the deadline.
 
 use score_fanout::aws::LiveHandler;
+use score_fanout::publish::Invocation;
 use score_fanout::{RetryBudget, StreamEvent};
 use score_fanout_testkit::fault_proxy::{Call, Fault, FaultProxy, Service};
 use score_fanout_testkit::moto;
@@ -12,14 +13,17 @@ use score_fanout_tools::provision::{provision, Stack};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-struct Rig {
-    sdk: aws_config::SdkConfig,
-    stack: Stack,
-    proxy: FaultProxy,
-    handler: LiveHandler,
+pub(crate) struct Rig {
+    pub(crate) sdk: aws_config::SdkConfig,
+    pub(crate) stack: Stack,
+    pub(crate) proxy: FaultProxy,
+    pub(crate) handler: LiveHandler,
 }
 
-async fn rig(test: &str, policy: impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync + 'static) -> Rig {
+pub(crate) async fn rig(
+    test: &str,
+    policy: impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync + 'static,
+) -> Rig {
     let sdk = crate::sdk().await;
     let stack = provision(&sdk, &moto::unique_prefix(test), "game.scores").await.expect("provisioning");
     let proxy = FaultProxy::start(moto::endpoint(), 7, policy).await;
@@ -29,28 +33,28 @@ async fn rig(test: &str, policy: impl Fn(&Call, &mut fastrand::Rng) -> Fault + S
 }
 
 /// The answer's checkpoint, and how long the invocation took.
-struct Outcome {
-    checkpoint: Option<String>,
-    took: Duration,
+pub(crate) struct Outcome {
+    pub(crate) checkpoint: Option<String>,
+    pub(crate) took: Duration,
 }
 
 impl Rig {
-    async fn invoke(&self, records: &RecordMaker, timeout: Duration) -> Outcome {
+    pub(crate) async fn invoke(&self, records: &RecordMaker, timeout: Duration) -> Outcome {
         let event = StreamEvent { records: records.records.clone() };
         let started = Instant::now();
-        let response = self.handler.handle(&event, &RetryBudget::new(timeout)).await;
+        let response = self.handler.handle(&event, &Invocation::new(RetryBudget::new(timeout))).await;
         let took = started.elapsed();
         assert!(took < timeout, "answered after {took:?}, past the {timeout:?} deadline");
         let checkpoint = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
         Outcome { checkpoint, took }
     }
 
-    async fn received(&self, queue: &str) -> Vec<Received> {
+    pub(crate) async fn received(&self, queue: &str) -> Vec<Received> {
         drain(&aws_sdk_sqs::Client::new(&self.sdk), queue).await.expect("reading the queue")
     }
 
     /// Asserts that `queue` holds exactly the events of `records`, each once.
-    async fn assert_all_once(&self, queue: &str, records: &RecordMaker) {
+    pub(crate) async fn assert_all_once(&self, queue: &str, records: &RecordMaker) {
         let received = self.received(queue).await;
         let ids: Vec<&str> = received.iter().filter_map(|m| m.event["eventId"].as_str()).collect();
         let unique: HashSet<&str> = ids.iter().copied().collect();
@@ -60,7 +64,7 @@ impl Rig {
     }
 }
 
-fn players(count: usize) -> RecordMaker {
+pub(crate) fn players(count: usize) -> RecordMaker {
     let mut records = RecordMaker::new();
     for i in 0..count {
         records.insert(&format!("p{i}"), i as i64);
@@ -68,11 +72,11 @@ fn players(count: usize) -> RecordMaker {
     records
 }
 
-fn publishing(call: &Call) -> bool {
+pub(crate) fn publishing(call: &Call) -> bool {
     matches!(call.service, Service::EventBridge | Service::Sns)
 }
 
-const MINUTE: Duration = Duration::from_secs(60);
+pub(crate) const MINUTE: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_a_third_of_calls_delays_delivery_but_loses_nothing() {
@@ -122,7 +126,10 @@ async fn a_refused_connection_is_an_outage_answered_with_a_checkpoint_not_an_err
     let records = players(3);
     let started = Instant::now();
     let response = handler
-        .handle(&StreamEvent { records: records.records.clone() }, &RetryBudget::new(Duration::from_secs(4)))
+        .handle(
+            &StreamEvent { records: records.records.clone() },
+            &Invocation::new(RetryBudget::new(Duration::from_secs(4))),
+        )
         .await;
     assert!(started.elapsed() < Duration::from_secs(4));
     let checkpoint = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());

@@ -2,11 +2,14 @@
 //! the demo's story, the fault matrix, the replay, the redrive and the subscription recipes of docs/events.md.
 //! One test binary, because each links the AWS SDK and linking is most of a test build.
 
+mod cli;
 mod faults;
 mod offline;
 mod recipes;
 mod redrive;
 mod replay;
+mod shards;
+mod wire_faults;
 
 use aws_config::SdkConfig;
 use score_fanout_testkit::moto;

@@ -5,7 +5,7 @@
 use aws_sdk_sqs::types::QueueAttributeName;
 use score_fanout::config::Topic;
 use score_fanout::domain::{DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, RemovalReason, ScoreChanged};
-use score_fanout::publish::{Delivery, Publish, RetryBudget};
+use score_fanout::publish::{Delivery, Invocation, Publish, RetryBudget};
 use score_fanout_testkit::moto;
 use std::time::Duration;
 
@@ -157,7 +157,7 @@ async fn each_recipe_selects_the_events_it_promises() {
 
     let topic = Topic { arn: topic_arn.clone(), fifo: false };
     let fan_out = score_fanout::aws::fan_out(&sdk, Some(&bus_name), "game.scores", Some(&topic)).expect("endpoints");
-    let published = fan_out.publish(&events(), &RetryBudget::new(Duration::from_secs(30))).await;
+    let published = fan_out.publish(&events(), &Invocation::new(RetryBudget::new(Duration::from_secs(30)))).await;
     assert!(published.deliveries.iter().all(|d| matches!(d, Delivery::Delivered)), "{:?}", published.deliveries);
 
     for ((recipe, expected), url) in RECIPES.iter().zip(&queues) {

@@ -55,20 +55,34 @@ fn workload(records: usize, seed: u64) -> RecordMaker {
 
 /// Seeded random faults on every kind of call the function makes, and a 5 s outage of both sinks every 12 s: longer
 /// than an invocation's retry budget, so invocations answer with a checkpoint and the mapping retries from there.
+/// Every other outage is a configuration outage (the role's permission gone, then restored): never parked.
 fn chaos(started: Instant) -> impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync {
-    move |call, rng| faults(call, rng, started.elapsed().as_secs_f64() % 12.0 >= 7.0)
+    move |call, rng| {
+        let elapsed = started.elapsed().as_secs_f64();
+        faults(call, rng, (elapsed % 12.0 >= 7.0).then_some((elapsed / 12.0) as u64))
+    }
 }
 
-fn faults(call: &Call, rng: &mut fastrand::Rng, in_outage: bool) -> Fault {
+fn faults(call: &Call, rng: &mut fastrand::Rng, outage: Option<u64>) -> Fault {
     let roll = rng.f64();
+    let sns = call.service == Service::Sns;
     match call.service {
-        Service::EventBridge | Service::Sns if in_outage => Fault::Status(503),
+        Service::EventBridge | Service::Sns if outage.is_some_and(|cycle| cycle % 2 == 1) => {
+            Fault::Answer { status: 403, code: if sns { "AuthorizationError" } else { "AccessDeniedException" } }
+        }
+        Service::EventBridge | Service::Sns if outage.is_some() => Fault::Status(503),
         Service::EventBridge | Service::Sns if roll < 0.05 => Fault::Throttle,
         Service::EventBridge | Service::Sns if roll < 0.08 => Fault::Status(503),
         Service::EventBridge | Service::Sns if roll < 0.10 => Fault::Drop,
-        Service::EventBridge | Service::Sns if roll < 0.16 => {
-            let code = if call.service == Service::Sns { "InternalError" } else { "InternalFailure" };
+        Service::EventBridge | Service::Sns if roll < 0.12 => Fault::ResetMidAnswer,
+        Service::EventBridge | Service::Sns if roll < 0.13 => Fault::Delay(Duration::from_millis(2500)),
+        Service::EventBridge | Service::Sns if roll < 0.19 => {
+            let code = if sns { "InternalError" } else { "InternalFailure" };
             Fault::FailEntries { probability: 0.3, code, sender_fault: false }
+        }
+        Service::EventBridge | Service::Sns if roll < 0.20 => {
+            let code = if sns { "KMSThrottling" } else { "ThrottlingException" };
+            Fault::FailEntries { probability: 0.5, code, sender_fault: sns }
         }
         Service::Sqs if roll < 0.05 => Fault::Status(500),
         _ => Fault::Forward,
@@ -93,6 +107,7 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         log_level: None,
         json_logs: false,
         function_name: None,
+        max_in_flight: score_fanout::config::DEFAULT_MAX_IN_FLIGHT,
     };
     let handler =
         score_fanout::aws::handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");

@@ -1,15 +1,24 @@
 //! The loopback stub sink: answers EventBridge `PutEvents` (JSON 1.1), SNS `PublishBatch` (query protocol, XML
 //! answer) and SQS `SendMessage` (JSON 1.0) successfully for every entry, and counts calls and entries. A thread
 //! per keep-alive connection and no parsing beyond what the answer needs, so that it is never the bottleneck (the
-//! driver reports its CPU share). `GET /__stats` returns the counts.
+//! driver reports its CPU share). `GET /__stats` returns the counts and the most requests each sink had in flight
+//! since the last `/__stats` (then starts those peaks again).
+//!
+//! With `--latency-ms` (Lambda mode) every answer waits that long, give or take `--jitter-ms` (uniform), as AWS's
+//! answers do: only the thread of that connection sleeps, so requests in flight at once wait at the same time.
 
+mod form;
+mod handle;
+
+pub use handle::{Latency, Stub};
 use score_fanout_testkit::http::{read_request, respond, Request};
 use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
-/// Calls and entries so far.
+/// Calls and entries so far; requests in flight now and their peaks.
 #[derive(Default)]
 struct Counts {
     eventbridge_calls: AtomicU64,
@@ -18,10 +27,38 @@ struct Counts {
     sns_entries: AtomicU64,
     sqs_calls: AtomicU64,
     other_calls: AtomicU64,
+    eventbridge_in_flight: InFlight,
+    sns_in_flight: InFlight,
+    connections: AtomicU64,
+}
+
+/// Requests of one sink being answered now, and the most at once since the peak was last read.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl InFlight {
+    fn enter(&self) {
+        let now = self.now.fetch_add(1, Relaxed) + 1;
+        self.peak.fetch_max(now, Relaxed);
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, Relaxed);
+    }
+
+    /// The peak since the last call; the next one starts from the requests in flight now.
+    fn take_peak(&self) -> u64 {
+        self.peak.swap(self.now.load(Relaxed), Relaxed)
+    }
 }
 
 /// Serves on a free 127.0.0.1 port, printed on stdout, until stdin closes (the driver went away).
-pub fn main() -> io::Result<()> {
+/// `args`: `--latency-ms N --jitter-ms N`.
+pub fn main(args: &[String]) -> io::Result<()> {
+    let latency = Latency::parse(args)?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     println!("{}", listener.local_addr()?.port());
     io::stdout().flush()?;
@@ -29,20 +66,37 @@ pub fn main() -> io::Result<()> {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let counts = Arc::clone(&counts);
-            std::thread::spawn(move || serve(stream, &counts));
+            let seed = counts.connections.fetch_add(1, Relaxed);
+            std::thread::spawn(move || serve(stream, &counts, latency, seed));
         }
     });
     let _ = io::stdin().read_to_end(&mut Vec::new());
     Ok(())
 }
 
-fn serve(stream: TcpStream, counts: &Counts) {
+fn serve(stream: TcpStream, counts: &Counts, latency: Latency, seed: u64) {
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    // xorshift, seeded per connection: a jitter that differs between connections and runs the same every time.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
     while let Ok(Some(request)) = read_request(&mut reader) {
         let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        if answer(&request, &mut writer, counts).is_err() || close {
+        let in_flight = match request.header("x-amz-target") {
+            Some("AWSEvents.PutEvents") => Some(&counts.eventbridge_in_flight),
+            _ if request.body.starts_with(b"Action=PublishBatch&") => Some(&counts.sns_in_flight),
+            _ => None,
+        };
+        in_flight.inspect(|sink| sink.enter());
+        if request.path != "/__stats" && latency.mean > Duration::ZERO {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            std::thread::sleep(latency.draw(state));
+        }
+        let answered = answer(&request, &mut writer, counts);
+        in_flight.inspect(|sink| sink.leave());
+        if answered.is_err() || close {
             return;
         }
     }
@@ -70,7 +124,7 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
     }
     // Both SDKs put the action first in the form body.
     if request.body.starts_with(b"Action=PublishBatch&") {
-        let ids = publish_batch_ids(&request.body);
+        let ids = form::publish_batch_ids(&request.body);
         let calls = counts.sns_calls.fetch_add(1, Relaxed);
         counts.sns_entries.fetch_add(ids.len() as u64, Relaxed);
         let mut body = String::from(
@@ -88,13 +142,15 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
     if request.method == "GET" && request.path == "/__stats" {
         let get = |counter: &AtomicU64| counter.load(Relaxed);
         let body = format!(
-            "{} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             get(&counts.eventbridge_calls),
             get(&counts.eventbridge_entries),
             get(&counts.sns_calls),
             get(&counts.sns_entries),
             get(&counts.sqs_calls),
-            get(&counts.other_calls)
+            get(&counts.other_calls),
+            counts.eventbridge_in_flight.take_peak(),
+            counts.sns_in_flight.take_peak()
         );
         return respond(out, 200, &[("content-type", "text/plain")], body.as_bytes());
     }
@@ -104,104 +160,4 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack.windows(needle.len()).filter(|window| *window == needle).count()
-}
-
-/// The entry ids of a `PublishBatch` form body (`PublishBatchRequestEntries.member.N.Id=...`), in order.
-fn publish_batch_ids(body: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(body);
-    text.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .filter(|(key, _)| {
-            key.strip_prefix("PublishBatchRequestEntries.member.")
-                .and_then(|rest| rest.strip_suffix(".Id"))
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .map(|(_, value)| percent_decode(value))
-        .collect()
-}
-
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The stub as the driver runs it: a child process of its own, so that its CPU is measured apart.
-pub struct Stub {
-    child: std::process::Child,
-    pub port: u16,
-}
-
-impl Stub {
-    /// Starts `score-fanout-bench stub` (this very executable).
-    pub fn start() -> io::Result<Self> {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(std::env::current_exe()?)
-            .arg("stub")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()?;
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            io::BufReader::new(stdout).read_line(&mut line)?;
-        }
-        let port = line.trim().parse().map_err(|_| io::Error::other(format!("stub said {line:?}")))?;
-        Ok(Self { child, port })
-    }
-
-    /// The endpoint the functions' SDKs are pointed at.
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Calls and entries so far.
-    pub fn counts(&self) -> io::Result<crate::session::Calls> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.write_all(b"GET /__stats HTTP/1.1\r\nhost: stub\r\nconnection: close\r\n\r\n")?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer)?;
-        let numbers: Vec<u64> = answer
-            .split("\r\n\r\n")
-            .nth(1)
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        match numbers[..] {
-            [eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, ..] => {
-                Ok(crate::session::Calls { eventbridge_calls, eventbridge_entries, sns_calls, sns_entries })
-            }
-            _ => Err(io::Error::other(format!("stub stats: {answer:?}"))),
-        }
-    }
-
-    /// The stub's CPU time so far.
-    pub fn cpu_time(&self) -> std::time::Duration {
-        crate::procfs::cpu_time(self.child.id())
-    }
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

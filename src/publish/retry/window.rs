@@ -1,0 +1,86 @@
+//! How many requests one sink has in flight: more while it answers quickly and without throttling, fewer when it
+//! throttles or slows down (additive increase, multiplicative decrease, as TCP does), never more than the maximum
+//! the user set (`MAX_REQUESTS_IN_FLIGHT`), so that one shard cannot press the account's `PutEvents` and
+//! `PublishBatch` quotas past what was chosen. The window lives with the sink, so it carries over between the warm
+//! invocations of one function instance: a sink that throttled in the last invocation starts the next one low.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The window a new function instance starts with: below most maxima, so that a cold start cannot burst.
+const INITIAL: f64 = 2.0;
+/// An answer slower than this many times the fastest one seen counts as the sink slowing down.
+const SLOW_FACTOR: u32 = 4;
+/// Answers faster than this always count as quick (loopback and same-Region calls).
+const QUICK: Duration = Duration::from_millis(250);
+
+/// One sink's window of requests in flight.
+#[derive(Debug)]
+pub struct Window {
+    max: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct State {
+    size: f64,
+    fastest: Option<Duration>,
+}
+
+/// What one answered request says about the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Answered (each entry's own result aside) within `took`.
+    Answered { took: Duration },
+    /// Throttled, timed out or failed whole: back off.
+    Congested,
+}
+
+impl Window {
+    /// A window of at most `max` requests (at least one).
+    pub fn new(max: usize) -> Self {
+        let max = max.max(1);
+        Self { max, state: Mutex::new(State { size: INITIAL.min(max as f64), fastest: None }) }
+    }
+
+    /// The requests that may be in flight now.
+    pub fn size(&self) -> usize {
+        let state = *self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (state.size.floor() as usize).clamp(1, self.max)
+    }
+
+    /// The most requests the window may ever allow.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Takes in one request's signal: one more request per window's worth of quick answers; half on congestion.
+    pub fn observe(&self, signal: Signal) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match signal {
+            Signal::Answered { took } => {
+                let fastest = state.fastest.map_or(took, |fastest| fastest.min(took));
+                state.fastest = Some(fastest);
+                if took <= QUICK.max(fastest * SLOW_FACTOR) {
+                    state.size = (state.size + 1.0 / state.size).min(self.max as f64);
+                } else {
+                    state.size = (state.size / 2.0).max(1.0);
+                }
+            }
+            Signal::Congested => state.size = (state.size / 2.0).max(1.0),
+        }
+    }
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX)
+    }
+}
+
+/// `MAX_REQUESTS_IN_FLIGHT`'s default.
+pub const DEFAULT_MAX: usize = crate::config::DEFAULT_MAX_IN_FLIGHT;
+
+#[cfg(test)]
+#[path = "window_tests.rs"]
+mod tests;
