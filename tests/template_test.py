@@ -137,9 +137,17 @@ def test_the_environment_points_at_this_stacks_bus_topic_source_and_dead_letter_
         "TOPIC_ARN": {"Ref": "ScoreEventsTopic"},
         "EVENT_SOURCE": {"Ref": "EventSource"},
         "DEAD_LETTER_QUEUE_URL": {"Ref": "PoisonRecordQueue"},
+        "MAX_REQUESTS_IN_FLIGHT": {"Ref": "MaxRequestsInFlight"},
         "DRY_RUN": "false",
     }
     assert template["Parameters"]["EventSource"]["Default"] == "game.scores"
+    # EventBridge's rules for Source, as the function checks them at init: a typo fails the deploy, not every entry.
+    source = template["Parameters"]["EventSource"]
+    assert (source["MinLength"], source["MaxLength"]) == (1, 256)
+    pattern = re.compile(source["AllowedPattern"])
+    assert pattern.fullmatch("game.scores") and not pattern.fullmatch("aws.game")
+    in_flight = template["Parameters"]["MaxRequestsInFlight"]
+    assert (in_flight["Default"], in_flight["MinValue"], in_flight["MaxValue"]) == (8, 1, 64)
 
 
 def test_publishing_is_scoped_to_exactly_this_bus_topic_and_queue(template):

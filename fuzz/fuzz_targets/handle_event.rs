@@ -9,7 +9,6 @@ use libfuzzer_sys::fuzz_target;
 use score_fanout::dead_letter::{self, SqsDeadLetter};
 use score_fanout::decode::sequence_number_of;
 use score_fanout::publish::{FanOut, Invocation};
-use score_fanout::publish::Invocation;
 use score_fanout::{Handler, RetryBudget, StreamEvent};
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -7,3 +7,4 @@ mod proxy;
 mod realworld;
 mod schemas;
 mod signing;
+mod tracing;

@@ -90,14 +90,17 @@ struct Round<'a, S> {
 
 impl<S: Sink> Round<'_, S> {
     /// Sends `requests`, keeping as many in flight as the window allows, and settles each answer as it arrives. A
-    /// request still unanswered at the budget's cut-off counts as failed.
+    /// request still unanswered at the budget's cut-off counts as failed. Once the sink throttles or fails whole, the
+    /// round's requests not yet sent wait for the next round with the failed ones, instead of being sent into the
+    /// same congestion one after the other.
     async fn send(&self, requests: Vec<Vec<usize>>, timeout: &mut CallTimeout, progress: &mut Progress) {
         let mut waiting = requests.into_iter();
         let mut in_flight = FuturesUnordered::new();
         // Entries failing together wait together, so that their retry goes out as one request.
         let mut pauses = Pauses::default();
+        let mut congested_round = false;
         loop {
-            while in_flight.len() < self.window.size() {
+            while in_flight.len() < self.window.size() && !congested_round {
                 let Some(request) = waiting.next() else { break };
                 in_flight.push(self.call(request, timeout.for_call(&self.invocation.budget)));
             }
@@ -110,7 +113,9 @@ impl<S: Sink> Round<'_, S> {
             }
             self.window.observe(if congested { Signal::Congested } else { Signal::Answered { took } });
             progress.settle(self.sink.name(), request, results, &mut pauses);
+            congested_round |= congested;
         }
+        progress.defer(waiting.flatten(), &mut pauses);
     }
 
     /// One request within `limit`; its results, how long it took, and the limit.

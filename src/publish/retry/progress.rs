@@ -97,6 +97,17 @@ impl Progress {
         }
     }
 
+    /// Entries of a round that were due but not sent (the sink was congested): not counted as sent, they wait the
+    /// round's first pause.
+    pub(super) fn defer(&mut self, unsent: impl Iterator<Item = usize>, pauses: &mut Pauses) {
+        let not_before = Instant::now() + pauses.after(1);
+        for index in unsent {
+            let entry = &mut self.attempts[index];
+            entry.sends = entry.sends.saturating_sub(1);
+            entry.not_before = Some(entry.not_before.map_or(not_before, |t| t.max(not_before)));
+        }
+    }
+
     /// When the next entry is due, if any entry is still waiting.
     pub(super) fn next_due(&self, now: Instant) -> Option<Instant> {
         self.lanes.heads().map(|i| self.attempts[i].not_before.unwrap_or(now)).min()

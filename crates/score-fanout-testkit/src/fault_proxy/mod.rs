@@ -62,9 +62,16 @@ pub struct Call<'a> {
     pub number: usize,
     /// The request's body, for a policy that picks its fault by what the request carries.
     pub body: &'a [u8],
+    /// The request's headers, as sent.
+    pub headers: &'a [(String, String)],
 }
 
 impl Call<'_> {
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
     /// Whether the request carries `needle` (an eventId, say), as it is or form-encoded.
     pub fn carries(&self, needle: &str) -> bool {
         contains(self.body, needle)
@@ -137,7 +144,7 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             if service == Service::Other {
                 Fault::Forward
             } else {
-                (shared.policy)(&Call { service, number, body: &request.body }, &mut rng)
+                (shared.policy)(&Call { service, number, body: &request.body, headers: &request.head }, &mut rng)
             }
         };
         let request_id = format!("fault-proxy-{service:?}-{number}");

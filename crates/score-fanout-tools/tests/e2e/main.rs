@@ -2,6 +2,7 @@
 //! the demo's story, the fault matrix, the replay, the redrive and the subscription recipes of docs/events.md.
 //! One test binary, because each links the AWS SDK and linking is most of a test build.
 
+mod capacity;
 mod cli;
 mod faults;
 mod offline;
