@@ -169,9 +169,12 @@ impl Results {
     }
 
     fn targets(&self, out: &mut String) {
+        // 32 MiB since issue 14: a readable entry point is worth more than the 2 MiB a side channel for the event
+        // body and allocator tuning saved at a batch size the template does not use.
+        const PEAK_RSS_MIB: f64 = 32.0;
         let get = |name, records, metric: fn(&Measured) -> f64| self.get(name, records, metric);
         let stub: fn(&Measured) -> f64 = |m| ms(m.stub_cpu) / m.warm_wall.len().max(1) as f64;
-        let _ = writeln!(out, "\nTargets (issue 6):");
+        let _ = writeln!(out, "\nTargets (issue 6; the memory bound as issue 14 set it):");
         let (ours, base) = (get(OURS, 1, cold_ms), get(PRINT, 1, cold_ms));
         ratio_target(out, "cold start + first invoke, 1 record, < 1/5 of print-only", ours, base, 5.0, "");
         let (ours, base) = (get(OURS, 1_000, warm_cpu_ms), get(BOTO3, 1_000, warm_cpu_ms));
@@ -182,9 +185,9 @@ impl Results {
         let (ours, first) = (get(OURS, 10_000, peak_mib), get(OURS, 10_000, first_peak_mib));
         let _ = writeln!(
             out,
-            "- peak RSS at 10,000 records <= 24 MiB: {ours:.1} MiB over the process's invokes ({}); {first:.1} MiB after the cold one ({})",
-            verdict(ours <= 24.0),
-            verdict(first <= 24.0)
+            "- peak RSS at 10,000 records <= {PEAK_RSS_MIB} MiB: {ours:.1} MiB over the process's invokes ({}); {first:.1} MiB after the cold one ({})",
+            verdict(ours <= PEAK_RSS_MIB),
+            verdict(first <= PEAK_RSS_MIB)
         );
         let failures = self.failures();
         let calls = if failures.is_empty() {

@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 
 const TRACE: &str = "Root=1-6750a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
 
+/// What the proxy saw of each publishing request: the service, its `X-Amzn-Trace-Id` header, its body.
+type Seen = Vec<(Service, Option<String>, String)>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_invocations_trace_id_reaches_every_entry_and_every_sns_request() {
     let sdk = moto::sdk_at(score_fanout::aws::sdk_loader(), moto::endpoint()).await;
@@ -18,7 +21,7 @@ async fn the_invocations_trace_id_reaches_every_entry_and_every_sns_request() {
     aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("bus");
     let topic = aws_sdk_sns::Client::new(&sdk).create_topic().name(format!("{prefix}topic")).send().await;
     let topic = topic.expect("topic").topic_arn.expect("arn");
-    let seen: Arc<Mutex<Vec<(Service, Option<String>, String)>>> = Arc::default();
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let recorded = seen.clone();
     let proxy = FaultProxy::start(moto::endpoint(), 1, move |call, _| {
         let trace = call.header("x-amzn-trace-id").map(str::to_owned);

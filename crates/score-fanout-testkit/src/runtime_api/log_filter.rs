@@ -6,7 +6,9 @@
 
 use serde_json::Value;
 
-/// Lambda's application log levels, from the most detail to the least.
+/// Lambda's application log levels, from the most detail to the least. Lambda's side of the filter, kept apart from
+/// the function's own `LogLevel` on purpose: an emulator that shared the function's reading of a level could not catch
+/// a mistake in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Trace,
