@@ -14,6 +14,7 @@ mod timeout;
 mod window;
 
 pub use budget::{backoff, Invocation, RetryBudget, MAX_RETRYING, MIN_RESERVE};
+pub use timeout::BASE as FIRST_CALL_TIMEOUT;
 pub use window::{Signal, Window, DEFAULT_MAX};
 
 use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};

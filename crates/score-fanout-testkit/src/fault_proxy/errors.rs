@@ -105,3 +105,9 @@ pub fn whole_request(service: Service, status: u16, code: &str, request_id: &str
         }
     }
 }
+
+/// The service's throttling error, in its own spelling.
+pub(super) fn throttle(service: Service, request_id: &str) -> Vec<u8> {
+    let code = if service == Service::Sns { "Throttling" } else { "ThrottlingException" };
+    whole_request(service, 400, code, request_id)
+}

@@ -14,7 +14,7 @@ pub use wire::{response, Request, Service};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use wire::{forward, read_request};
@@ -86,6 +86,7 @@ pub struct FaultProxy {
     pub counts: Arc<[AtomicUsize; 4]>,
     /// The targets of the `CONNECT` requests it received as an HTTPS proxy (it refuses to tunnel them).
     pub tunnels: Arc<Mutex<Vec<String>>>,
+    slowest: Arc<Mutex<[Duration; 4]>>,
 }
 
 impl FaultProxy {
@@ -99,24 +100,32 @@ impl FaultProxy {
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
         let counts: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
         let tunnels = Arc::new(Mutex::new(Vec::new()));
+        let slowest: Arc<Mutex<[Duration; 4]>> = Arc::default();
         let shared = Arc::new(Shared {
             upstream: upstream.trim_start_matches("http://").to_owned(),
             policy: Box::new(policy),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             counts: counts.clone(),
             tunnels: tunnels.clone(),
+            slowest: slowest.clone(),
         });
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 tokio::spawn(serve(client, shared.clone()));
             }
         });
-        Self { endpoint, counts, tunnels }
+        Self { endpoint, counts, tunnels, slowest }
     }
 
     /// Calls seen for `service`.
     pub fn calls(&self, service: Service) -> usize {
         self.counts[service as usize].load(Ordering::Relaxed)
+    }
+
+    /// The longest the upstream took to answer a call for `service` that was forwarded as it came. A client that
+    /// gave up on such a call before its answer may send its entries again: the upstream then has them twice.
+    pub fn slowest_upstream_answer(&self, service: Service) -> Duration {
+        self.slowest.lock().expect("slowest")[service as usize]
     }
 }
 
@@ -126,6 +135,7 @@ struct Shared {
     rng: Mutex<fastrand::Rng>,
     counts: Arc<[AtomicUsize; 4]>,
     tunnels: Arc<Mutex<Vec<String>>>,
+    slowest: Arc<Mutex<[Duration; 4]>>,
 }
 
 async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
@@ -149,8 +159,14 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
         };
         let request_id = format!("fault-proxy-{service:?}-{number}");
         let response = match fault {
-            Fault::Forward => forward(&shared.upstream, &request).await,
-            Fault::Throttle => throttle(service, &request_id),
+            Fault::Forward => {
+                let started = Instant::now();
+                let answer = forward(&shared.upstream, &request).await;
+                let slowest = &mut shared.slowest.lock().expect("slowest")[service as usize];
+                *slowest = (*slowest).max(started.elapsed());
+                answer
+            }
+            Fault::Throttle => errors::throttle(service, &request_id),
             Fault::Answer { status, code } => errors::whole_request(service, status, code, &request_id),
             Fault::Refuse { containing, status, code } => {
                 if contains(&request.body, &containing) {
@@ -185,12 +201,6 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             return;
         }
     }
-}
-
-/// The service's throttling error, in its own spelling.
-fn throttle(service: Service, request_id: &str) -> Vec<u8> {
-    let code = if service == Service::Sns { "Throttling" } else { "ThrottlingException" };
-    errors::whole_request(service, 400, code, request_id)
 }
 
 /// Whether `body` holds `needle` (as it is, or form-encoded as SNS's query protocol sends it).

@@ -25,7 +25,7 @@ type Ledger = BTreeMap<(u64, &'static str), (usize, usize)>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_sharing_a_throttled_quota_settle_under_it_and_lose_nothing() {
-    let sdk = crate::sdk().await;
+    let sdk = crate::harness().await;
     let stack = provision(&sdk, &moto::unique_prefix("capacity"), "game.scores").await.expect("provisioning");
     let started = Instant::now();
     let ledger: Arc<Mutex<Ledger>> = Arc::default();

@@ -20,7 +20,7 @@ struct Fixture {
 }
 
 async fn fixture(test: &str) -> Fixture {
-    let sdk = crate::sdk().await;
+    let sdk = crate::harness().await;
     let stack = provision(&sdk, &moto::unique_prefix(test), "game.scores").await.expect("provisioning");
     let table = GameTable::new(aws_sdk_dynamodb::Client::new(&sdk), &stack.table);
     Fixture { sdk, stack, table }
@@ -28,8 +28,9 @@ async fn fixture(test: &str) -> Fixture {
 
 impl Fixture {
     async fn run_function(&self, dry_run: bool) -> Report {
+        let function_sdk = crate::sdk_at(moto::endpoint()).await;
         let handler =
-            score_fanout::aws::handler(&config_for(&self.stack, dry_run), &self.sdk).expect("endpoints resolve");
+            score_fanout::aws::handler(&config_for(&self.stack, dry_run), &function_sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
         let source = Source {
             streams: &streams,

@@ -105,7 +105,7 @@ fn the_recipes_here_are_the_ones_the_page_shows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_recipe_selects_the_events_it_promises() {
-    let sdk = crate::sdk().await;
+    let sdk = crate::harness().await;
     let prefix = moto::unique_prefix("recipes");
     let (sqs, sns, bus) =
         (aws_sdk_sqs::Client::new(&sdk), aws_sdk_sns::Client::new(&sdk), aws_sdk_eventbridge::Client::new(&sdk));

@@ -23,12 +23,14 @@ struct Rig {
     sdk: aws_config::SdkConfig,
     stack: Stack,
     proxy_sdk: aws_config::SdkConfig,
+    /// The function's settings straight to the local server, as the redrive tool runs the handler.
+    direct_sdk: aws_config::SdkConfig,
     _proxy: FaultProxy,
 }
 
 /// A stack whose EventBridge calls fail with `fault` while `broken` is set.
 async fn rig(test: &str, broken: Arc<AtomicBool>, fault: Fault) -> Rig {
-    let sdk = crate::sdk().await;
+    let sdk = crate::harness().await;
     let stack = provision(&sdk, &moto::unique_prefix(test), "game.scores").await.expect("provisioning");
     let proxy = FaultProxy::start(moto::endpoint(), 1, move |call, _| {
         if call.service == Service::EventBridge && broken.load(Ordering::SeqCst) {
@@ -39,7 +41,8 @@ async fn rig(test: &str, broken: Arc<AtomicBool>, fault: Fault) -> Rig {
     })
     .await;
     let proxy_sdk = crate::sdk_at(&proxy.endpoint).await;
-    Rig { sdk, stack, proxy_sdk, _proxy: proxy }
+    let direct_sdk = crate::sdk_at(moto::endpoint()).await;
+    Rig { sdk, stack, proxy_sdk, direct_sdk, _proxy: proxy }
 }
 
 impl Rig {
@@ -66,14 +69,14 @@ impl Rig {
 
     /// The skipped-batch redrive's handler: the function's own configuration, straight to the sinks.
     fn redrive_handler(&self) -> score_fanout::aws::LiveHandler {
-        score_fanout::aws::handler(&config_for(&self.stack, false), &self.sdk).expect("endpoints resolve")
+        score_fanout::aws::handler(&config_for(&self.stack, false), &self.direct_sdk).expect("endpoints resolve")
     }
 
     /// The poison redrive's handler: the function's sinks, no dead-letter queue (what still fails stays put).
     fn poison_handler(&self) -> score_fanout::aws::LiveHandler {
         let mut config = config_for(&self.stack, false);
         config.dead_letter_queue_url = None;
-        score_fanout::aws::handler(&config, &self.sdk).expect("endpoints resolve")
+        score_fanout::aws::handler(&config, &self.direct_sdk).expect("endpoints resolve")
     }
 
     async fn event_ids_in(&self, queue: &str) -> Vec<String> {

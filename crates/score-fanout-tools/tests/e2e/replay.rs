@@ -93,7 +93,7 @@ fn faults(call: &Call, rng: &mut fastrand::Rng, outage: Option<u64>) -> Fault {
 async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_record() {
     let (records, seed) =
         (env_number("SCORE_FANOUT_REPLAY_RECORDS", 600) as usize, env_number("SCORE_FANOUT_REPLAY_SEED", 42));
-    let sdk = crate::sdk().await;
+    let sdk = crate::harness().await;
     let prefix = moto::unique_prefix("replay");
     let stack = provision(&sdk, &prefix, DEFAULT_EVENT_SOURCE).await.expect("provisioning");
     let (fifo_topic, fifo_queue) = provision_fifo(&sdk, &prefix).await.expect("FIFO provisioning");
