@@ -49,9 +49,21 @@ def test_every_object_lambda_stores_pages_the_alarm_topic_by_a_rule_the_runbook_
     assert target["Arn"] == {"Ref": "AlarmTopic"}
     assert "score-fanout-redrive skipped --bucket" in target["InputTransformer"]["InputTemplate"]["Fn::Sub"]
     policy = template["Resources"]["AlarmTopicPolicy"]["Properties"]
-    (statement,) = policy["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["StreamFailureBucketObjectRule", "Arn"]}}}
+    alarms, rule = policy["PolicyDocument"]["Statement"]
+    assert rule["Principal"] == {"Service": "events.amazonaws.com"}
+    assert rule["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["StreamFailureBucketObjectRule", "Arn"]}}}
+    # The policy replaces the topic's default one: without this statement no alarm could page.
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Action"] == "sns:Publish"
+    source = alarms["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":alarm:${AWS::StackName}-*")
+    paging = [
+        r["Properties"] for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and {"Ref": "AlarmTopic"} in r["Properties"].get("AlarmActions", [])
+    ]
+    assert paging, "the alarms page through AlarmTopic"
+    for alarm in paging:
+        assert alarm["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), "the statement covers every alarm"
     docs = (__import__("pathlib").Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
     assert "SkippedBatchInS3" in docs, "the runbook has the page's row"
 

@@ -337,3 +337,15 @@ def test_outputs_name_everything_a_user_needs_after_deploy(template):
         "AlarmTopicArn": {"Ref": "AlarmTopic"},
     }.items():
         assert outputs[name]["Value"] == value, name
+
+
+def test_a_configuration_outage_pages_within_minutes_through_records_failed(template):
+    """An outage holds the shard and parks nothing (docs/reliability.md): RecordsFailed, by the function's name, is
+    what pages, three one-minute periods in a row, long before IteratorAge would."""
+    alarm = template["Resources"]["RecordsFailedAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("ScoreFanout", "RecordsFailed", "Sum")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ScoreFanoutFunction"}}]
+    assert alarm["Period"] * alarm["EvaluationPeriods"] <= 300, "pages within five minutes"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -10,6 +10,7 @@
 //! ```
 
 mod cgroup;
+mod files;
 mod gen;
 mod lambda;
 mod options;
@@ -19,20 +20,17 @@ mod session;
 mod stub;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Process lives per function and round for the 1-record event, where cold starts are measured.
 const COLD_STARTS_PER_ROUND: usize = 5;
 
-/// Records per event file, and warm invocations per process life at that size.
-const SIZES: [(usize, usize); 4] = [(1, 20), (100, 10), (1_000, 5), (10_000, 2)];
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("stub") => stub::main(&args[1..]),
-        Some("gen") => write_events(Path::new(args.get(1).map_or("bench/events", String::as_str))).map(drop),
+        Some("gen") => files::write_events(Path::new(args.get(1).map_or("bench/events", String::as_str))).map(drop),
         Some("run") => run(&args[1..]),
         Some("lambda") => options::parse(&args[1..]).and_then(|options| lambda::run(&options)),
         _ => Err(io::Error::other(
@@ -45,24 +43,10 @@ fn main() {
     }
 }
 
-/// Writes `events-N.json` for every size into `dir`; returns (records, events to publish, path) per size.
-pub fn write_events(dir: &Path) -> io::Result<Vec<(usize, usize, PathBuf)>> {
-    std::fs::create_dir_all(dir)?;
-    SIZES
-        .iter()
-        .map(|&(records, _)| {
-            let generated = gen::stream_event(records);
-            let path = dir.join(format!("events-{records}.json"));
-            std::fs::write(&path, &generated.json)?;
-            Ok((records, generated.events, path))
-        })
-        .collect()
-}
-
 fn run(args: &[String]) -> io::Result<()> {
     let options = options::parse(args)?;
     let machine = procfs::machine();
-    let files = write_events(&options.events)?;
+    let files = files::write_events(&options.events)?;
     let stub = stub::Stub::start(stub::Latency::default())?;
     let mut functions = options::functions(&options, &stub.endpoint());
     functions.retain(|function| options.only.as_ref().is_none_or(|only| function.name.contains(only.as_str())));
@@ -73,7 +57,7 @@ fn run(args: &[String]) -> io::Result<()> {
     for round in 0..options.rounds {
         for (records, events, path) in &files {
             let event: Arc<[u8]> = std::fs::read(path)?.into();
-            let warm = options.warm.unwrap_or(SIZES.iter().find(|(n, _)| n == records).map_or(1, |(_, w)| *w));
+            let warm = options.warm.unwrap_or(files::SIZES.iter().find(|(n, _)| n == records).map_or(1, |(_, w)| *w));
             // Each round starts with another function, so that none always runs first. A cold start is one
             // sample per process: the smallest event starts each function several times a round.
             let lives = if *records == 1 { COLD_STARTS_PER_ROUND } else { 1 };

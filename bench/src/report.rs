@@ -169,8 +169,8 @@ impl Results {
     }
 
     fn targets(&self, out: &mut String) {
-        // 32 MiB since issue 14: a readable entry point is worth more than the 2 MiB a side channel for the event
-        // body and allocator tuning saved at a batch size the template does not use.
+        // A readable entry point is worth more than the 2 MiB that tuning the allocator would save at a batch size the
+        // template does not use (docs/performance.md).
         const PEAK_RSS_MIB: f64 = 32.0;
         let get = |name, records, metric: fn(&Measured) -> f64| self.get(name, records, metric);
         let stub: fn(&Measured) -> f64 = |m| ms(m.stub_cpu) / m.warm_wall.len().max(1) as f64;

@@ -1,6 +1,6 @@
 //! The JSON log line in the shape Lambda's log-level filtering reads, as Lambda's managed runtimes and Powertools
 //! write it: top-level `timestamp` (RFC 3339, UTC, milliseconds), `level`, `message`, then the invocation span's
-//! fields (`requestId`, `xrayTraceId`), then the event's own fields. An event field named `timestamp`, `level`,
+//! fields (`requestId`, `xrayTraceId`) and those of any span opened inside it, then the event's own fields. An event field named `timestamp`, `level`,
 //! `message` or `requestId` is written as `field_<name>`, so that it can never stand in for Lambda's key.
 //!
 //! Written straight into bytes rather than through tracing-subscriber's JSON formatter, which writes every token
@@ -81,15 +81,19 @@ where
             } else {
                 line.extend_from_slice(message);
             }
-            if let Some(span) = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current()) {
-                let extensions = span.extensions();
-                let recorded = extensions.get::<FormattedFields<JsonFields>>().map_or("", |f| f.fields.as_str());
-                // JsonFields records a span's fields as one JSON object (or nothing): its members are copied in.
-                // Lambda's span records `requestId` first.
-                let members = recorded.trim().strip_prefix('{').and_then(|rest| rest.strip_suffix('}'));
-                if let Some(members) = members.map(str::trim).filter(|members| !members.is_empty()) {
-                    line.push(b',');
-                    line.extend_from_slice(members.as_bytes());
+            // Lambda's invocation span is the outermost; a span opened inside it (the SDK's, at DEBUG) adds its
+            // fields after, so that `requestId` is on every line of the invocation.
+            if let Some(leaf) = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current()) {
+                for span in leaf.scope().from_root() {
+                    let extensions = span.extensions();
+                    let recorded = extensions.get::<FormattedFields<JsonFields>>().map_or("", |f| f.fields.as_str());
+                    // JsonFields records a span's fields as one JSON object (or nothing): its members are copied in.
+                    // Lambda's span records `requestId` first.
+                    let members = recorded.trim().strip_prefix('{').and_then(|rest| rest.strip_suffix('}'));
+                    if let Some(members) = members.map(str::trim).filter(|members| !members.is_empty()) {
+                        line.push(b',');
+                        line.extend_from_slice(members.as_bytes());
+                    }
                 }
             }
             line.extend_from_slice(fields);

@@ -112,8 +112,11 @@ fn log_an_invocation() {
     error!(error = &cause as &dyn std::error::Error, ?cause, "poison");
     info!(level = "mine", timestamp = 5, requestId = "not the invocation's", "fields named like Lambda's keys");
     let bare = info_span!("a span without fields");
-    let _inner = bare.enter();
+    let _bare = bare.enter();
     info!("inside a span without fields");
+    let attempt = info_span!("try_attempt", attempt = 1);
+    let _attempt = attempt.enter();
+    info!("inside a span with fields of its own, as the SDK's at DEBUG");
 }
 
 fn is_rfc3339_millis_utc(text: &str) -> bool {
@@ -126,11 +129,11 @@ fn lines_carry_lambdas_keys_first_then_the_values_tracing_subscriber_writes() {
     let ours = Captured::default();
     let theirs = Captured::default();
     let ours_subscriber = builder!(ours).fmt_fields(JsonFields::new()).event_format(JsonLines::new("INFO")).finish();
-    let theirs_subscriber = builder!(theirs).json().flatten_event(true).with_span_list(false).finish();
+    let theirs_subscriber = builder!(theirs).json().flatten_event(true).with_span_list(true).finish();
     tracing::subscriber::with_default(ours_subscriber, log_an_invocation);
     tracing::subscriber::with_default(theirs_subscriber, log_an_invocation);
     let (raw, ours, theirs) = (ours.raw_lines(), ours.lines(), theirs.lines());
-    assert_eq!(ours.len(), 7);
+    assert_eq!(ours.len(), 8);
     assert_eq!(ours.len(), theirs.len());
     const CLASHING: usize = 5;
     for (index, (line, reference)) in ours.iter().zip(&theirs).enumerate() {
@@ -140,16 +143,24 @@ fn lines_carry_lambdas_keys_first_then_the_values_tracing_subscriber_writes() {
         if index == CLASHING {
             continue;
         }
-        // Theirs: the event's fields flattened, the span's apart under "span" with its name.
+        // Theirs: the event's fields flattened, the current span apart under "span" and every span in scope, the
+        // outermost first, under "spans", each with its name. Ours: the fields of every span in scope.
         let mut expected = reference.clone();
-        let span = expected.remove("span").and_then(|span| span.as_object().cloned()).unwrap_or_default();
-        if span.contains_key("requestId") {
+        expected.remove("span");
+        let spans = expected.remove("spans").and_then(|spans| spans.as_array().cloned()).unwrap_or_default();
+        let spans: Vec<Map<String, Value>> = spans.iter().filter_map(|span| span.as_object().cloned()).collect();
+        if spans.iter().any(|span| span.contains_key("requestId")) {
             assert_eq!(keys[3], "requestId", "the invocation's requestId comes right after the message: {line:?}");
         }
-        expected.extend(span.into_iter().filter(|(key, _)| key != "name"));
+        for span in spans {
+            expected.extend(span.into_iter().filter(|(key, _)| key != "name"));
+        }
         let mut got = line.clone();
         got.remove("timestamp");
         assert_eq!(Value::Object(got), Value::Object(expected), "against {reference:?}");
+    }
+    for line in &ours[1..] {
+        assert_eq!(line["requestId"], REQUEST_ID, "every line of the invocation, in whatever span: {line:?}");
     }
     let clashing = &ours[CLASHING];
     let keys = keys_in_order(&raw[CLASHING]);

@@ -48,6 +48,15 @@ where
         Some(level) => EnvFilter::default().add_directive(level.filter().into()),
         None => EnvFilter::builder().with_default_directive(tracing::Level::INFO.into()).from_env_lossy(),
     };
+    // hyper's connection lines at DEBUG are noise, and those of the Runtime API's own client are written outside any
+    // invocation's span (no requestId): they wait for TRACE.
+    let filter = match log_level {
+        Some(LogLevel::Debug) => HTTP_CONNECTIONS
+            .iter()
+            .filter_map(|target| format!("{target}=info").parse().ok())
+            .fold(filter, EnvFilter::add_directive),
+        _ => filter,
+    };
     // Whatever the threshold: the metrics line (its `level` decides whether Lambda forwards it), and the span
     // lambda_runtime opens around each invocation (an info span; without it no line would carry the requestId).
     let always = [json::METRICS_TARGET, INVOCATION_SPAN_TARGET];
@@ -80,6 +89,9 @@ pub fn metrics_output(config: &Config) -> Metrics {
     };
     Metrics { output, function_name: config.function_name.clone() }
 }
+
+/// The HTTP client's modules whose DEBUG lines are about connections (opened, pooled, reused).
+const HTTP_CONNECTIONS: [&str; 2] = ["hyper_util", "hyper"];
 
 /// Where lambda_runtime's `TracingLayer` opens the span of each invocation (`requestId`, `xrayTraceId`); the module
 /// logs nothing else.

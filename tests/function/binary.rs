@@ -149,6 +149,30 @@ fn at_fatal_only_the_metrics_reach_cloudwatch() {
 }
 
 #[test]
+fn at_debug_every_line_names_the_invocation_the_sdks_own_included() {
+    // Only the poison record, and the dead-letter queue down: the SDK's SQS client logs at DEBUG in spans of its own,
+    // opened inside the invocation's.
+    let mut event: Value = serde_json::from_slice(&fixture("batch.json")).expect("JSON");
+    let records = event["Records"].as_array_mut().expect("records");
+    records.retain(|record| record["dynamodb"]["SequenceNumber"] == "200000000000000000004");
+    let dead_letters = ("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/123456789012/PoisonRecordQueue");
+    let logging = Logging { json: true, level: Level::Debug };
+    let options = Options { timeout: Duration::from_secs(3), logging, ..Options::default() };
+    let transcript = run(&[BUS, TOPIC, dead_letters], options, &[event.to_string().into_bytes()]);
+    assert_eq!(
+        answers(&transcript),
+        [r#"response: {"batchItemFailures":[{"itemIdentifier":"200000000000000000004"}]}"#],
+        "the poison record holds the shard while the dead-letter queue is down"
+    );
+    assert_every_line_names_the_invocation(&transcript);
+    let lines: Vec<Value> = transcript.forwarded().map(json).collect();
+    let sdk = lines.iter().find(|line| line["level"] == "DEBUG" && line["rpc.service"] == "SQS");
+    let sdk = sdk.unwrap_or_else(|| panic!("no line from the SDK's spans: {lines:#?}"));
+    assert_eq!(sdk["requestId"], "00000000-0000-4000-8000-000000000000", "{sdk}");
+    assert_eq!(sdk["rpc.method"], "SendMessage", "the SDK span's own fields follow: {sdk}");
+}
+
+#[test]
 fn lines_lambda_cannot_read_are_taken_as_info_and_dropped_at_warn() {
     // The function writing text while Lambda filters JSON at WARN: no line has a level and a timestamp Lambda reads.
     let options = Options {

@@ -39,7 +39,7 @@ pub fn run(options: &Options) -> io::Result<()> {
         }
     };
     let machine = crate::procfs::machine();
-    let files = crate::write_events(&options.events)?;
+    let files = crate::files::write_events(&options.events)?;
     let stub = Stub::start(options.latency)?;
     let mut functions = options::functions(options, &stub.endpoint());
     functions.retain(|function| options.only.as_ref().is_none_or(|only| function.name.contains(only.as_str())));
@@ -71,7 +71,9 @@ pub fn run(options: &Options) -> io::Result<()> {
             }
         }
     }
-    println!("{}", results.table(&machine, options.rounds, started.elapsed()));
+    let mut text = results.table(&machine, options.rounds, started.elapsed());
+    targets::write(&results, &mut text);
+    println!("{text}");
     if let Some(svg) = &options.svg {
         std::fs::write(svg, chart::svg(&results))?;
         println!("chart: {}", svg.display());

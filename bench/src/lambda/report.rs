@@ -180,7 +180,6 @@ impl Results {
                 );
             }
         }
-        super::targets::write(self, &mut out);
         out
     }
 

@@ -1,5 +1,5 @@
-//! Lambda mode's summary: score-fanout against the floor and the boto3 baseline at every MemorySize, and issue 18's
-//! targets under the 128 MB share.
+//! Lambda mode's summary: score-fanout against the floor and the boto3 baseline at every MemorySize, and the
+//! Lambda-mode targets under the 128 MB share (docs/performance.md).
 
 use super::report::{Results, BOTO3, OURS};
 use std::fmt::Write;

@@ -5,7 +5,7 @@ mod process;
 
 use crate::cgroup::Cgroup;
 use crate::procfs;
-use crate::stub::Stub;
+use crate::stub::{Calls, Stub};
 use score_fanout_testkit::runtime_api::{Message, RuntimeApi};
 use std::io;
 use std::process::{Child, Command, Stdio};
@@ -25,17 +25,6 @@ pub struct Function {
     pub wrapped: bool,
     /// The CPU share and memory of a Lambda MemorySize it runs under (Lambda mode), if any.
     pub cgroup: Option<Arc<Cgroup>>,
-}
-
-/// Calls and entries the stub saw during one invocation, per sink, and the most requests it had in flight at once.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Calls {
-    pub eventbridge_calls: u64,
-    pub eventbridge_entries: u64,
-    pub sns_calls: u64,
-    pub sns_entries: u64,
-    pub eventbridge_peak: u64,
-    pub sns_peak: u64,
 }
 
 /// What one process life measured.
@@ -190,20 +179,6 @@ fn delivered(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(body);
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     compact.contains("\"batchItemFailures\":[]")
-}
-
-impl Calls {
-    fn minus(&self, before: &Calls) -> Calls {
-        Calls {
-            eventbridge_calls: self.eventbridge_calls - before.eventbridge_calls,
-            eventbridge_entries: self.eventbridge_entries - before.eventbridge_entries,
-            sns_calls: self.sns_calls - before.sns_calls,
-            sns_entries: self.sns_entries - before.sns_entries,
-            // The stub resets its peaks whenever it is asked: these are the peaks since `before` was read.
-            eventbridge_peak: self.eventbridge_peak,
-            sns_peak: self.sns_peak,
-        }
-    }
 }
 
 fn init_error(body: &[u8]) -> io::Error {

@@ -1,6 +1,5 @@
 //! The stub as the driver runs it: a child process of its own, so that its CPU is measured apart.
 
-use crate::session::Calls;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -103,5 +102,30 @@ impl Drop for Stub {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Calls and entries the stub saw during one invocation, per sink, and the most requests it had in flight at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Calls {
+    pub eventbridge_calls: u64,
+    pub eventbridge_entries: u64,
+    pub sns_calls: u64,
+    pub sns_entries: u64,
+    pub eventbridge_peak: u64,
+    pub sns_peak: u64,
+}
+
+impl Calls {
+    pub fn minus(&self, before: &Calls) -> Calls {
+        Calls {
+            eventbridge_calls: self.eventbridge_calls - before.eventbridge_calls,
+            eventbridge_entries: self.eventbridge_entries - before.eventbridge_entries,
+            sns_calls: self.sns_calls - before.sns_calls,
+            sns_entries: self.sns_entries - before.sns_entries,
+            // The stub resets its peaks whenever it is asked: these are the peaks since `before` was read.
+            eventbridge_peak: self.eventbridge_peak,
+            sns_peak: self.sns_peak,
+        }
     }
 }

@@ -10,7 +10,7 @@
 mod form;
 mod handle;
 
-pub use handle::{Latency, Stub};
+pub use handle::{Calls, Latency, Stub};
 use score_fanout_testkit::http::{read_request, respond, Request};
 use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,7 +1,7 @@
 //! A DynamoDB Streams API (JSON 1.0) on 127.0.0.1 that behaves as the real one does where moto does not: GetRecords
 //! answers empty pages before the records of a position ("it might take multiple calls"), shards close (no
-//! `NextShardIterator` after their last record) and split into children that name their parent, and DescribeStream
-//! lists shards a page at a time, children first.
+//! `NextShardIterator` after their last record; an `EndingSequenceNumber` in DescribeStream) and split into children
+//! that name their parent, and DescribeStream lists shards a page at a time, children first.
 
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -99,6 +99,10 @@ fn describe(shared: &Shared, request: &Value) -> Value {
         .iter()
         .map(|shard| {
             let mut value = json!({"ShardId": shard.id, "SequenceNumberRange": {"StartingSequenceNumber": "1"}});
+            if shard.closed {
+                let last = shard.records.last().map(|record| record["dynamodb"]["SequenceNumber"].clone());
+                value["SequenceNumberRange"]["EndingSequenceNumber"] = last.unwrap_or_else(|| json!("1"));
+            }
             if let Some(parent) = &shard.parent {
                 value["ParentShardId"] = json!(parent);
             }

@@ -14,6 +14,7 @@ mod timeout;
 mod window;
 
 pub use budget::{backoff, Invocation, RetryBudget, MAX_RETRYING, MIN_RESERVE};
+pub use progress::SinkOutcome;
 pub use timeout::BASE as FIRST_CALL_TIMEOUT;
 pub use window::{Signal, Window, DEFAULT_MAX};
 
@@ -25,15 +26,6 @@ use progress::{Pauses, Progress};
 use std::time::Duration;
 use timeout::CallTimeout;
 use tokio::time::Instant;
-
-/// What became of each entry of one sink, and how many entries had to be sent again.
-#[derive(Debug)]
-pub struct SinkOutcome {
-    /// One outcome per event, in order.
-    pub outcomes: Vec<Result<(), EntryError>>,
-    /// Entries sent more than once (each extra send counted).
-    pub resent: u64,
-}
 
 /// Delivers `events` to `sink` within `invocation`, up to `window` requests at once; one outcome per event, in
 /// order. `json_lengths[i]` is the length of event `i`'s JSON document, which the sink sizes its requests by. On a
@@ -51,7 +43,7 @@ pub async fn deliver<S: Sink>(
     let prepared: Vec<Prepared<()>> =
         events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
     let mut progress = Progress::new(&prepared);
-    let mut timeout = CallTimeout::new();
+    let mut timeout = CallTimeout::new(window.last_slowest_answer());
     let budget = &invocation.budget;
     let mut first_round = true;
     loop {
@@ -67,6 +59,9 @@ pub async fn deliver<S: Sink>(
             Some(next) if next <= budget.stop_at() => tokio::time::sleep_until(next).await,
             _ => break,
         }
+    }
+    if let Some(slowest) = timeout.slowest_answer() {
+        window.remember_slowest_answer(slowest);
     }
     progress.finish(sink.name(), &prepared)
 }

@@ -4,11 +4,19 @@
 
 use super::budget::backoff;
 use super::lanes::Lanes;
-use super::SinkOutcome;
 use crate::publish::sink::{EntryError, Prepared};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// What became of each entry of one sink, and how many entries had to be sent again.
+#[derive(Debug)]
+pub struct SinkOutcome {
+    /// One outcome per event, in order.
+    pub outcomes: Vec<Result<(), EntryError>>,
+    /// Entries sent more than once (each extra send counted).
+    pub resent: u64,
+}
 
 /// One round's pause per number of tries so far.
 #[derive(Default)]

@@ -288,6 +288,31 @@ async fn a_slow_sink_that_would_answer_is_let_finish_and_no_entry_is_sent_more_t
     assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_sink_that_stays_slow_gets_each_entry_once_in_the_next_warm_invocation() {
+    let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
+    sink.latency = Duration::from_millis(2500);
+    let window = Window::default();
+    let warm = |events: Vec<DomainEvent>| {
+        let (sink, window) = (&sink, &window);
+        async move {
+            let lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
+            let invocation = Invocation::new(RetryBudget::new(Duration::from_secs(30)));
+            deliver(sink, &events, &lengths, &invocation, window).await.outcomes
+        }
+    };
+    let first = warm(events(20)).await;
+    assert!(first.iter().all(Result::is_ok), "{first:?}");
+    let sent_first = sink.requests().len();
+    let next: Vec<DomainEvent> = (0..20).map(|i| event_for_player(100 + i, &format!("next{i}"))).collect();
+    let second = warm(next).await;
+    assert!(second.iter().all(Result::is_ok), "{second:?}");
+    let second_sends: Vec<String> = sink.requests()[sent_first..].iter().flatten().cloned().collect();
+    let unique: std::collections::HashSet<&String> = second_sends.iter().collect();
+    assert_eq!(second_sends.len(), unique.len(), "no timed-out first round: {second_sends:?}");
+    assert_eq!(unique.len(), 20);
+}
+
 fn whole_request_refused(entries: usize) -> EntryError {
     let answer = crate::publish::wire::WireError::Service {
         status: 400,

@@ -2,7 +2,9 @@
 //! throttles or slows down (additive increase, multiplicative decrease, as TCP does), never more than the maximum
 //! the user set (`MAX_REQUESTS_IN_FLIGHT`), so that one shard cannot press the account's `PutEvents` and
 //! `PublishBatch` quotas past what was chosen. The window lives with the sink, so it carries over between the warm
-//! invocations of one function instance: a sink that throttled in the last invocation starts the next one low.
+//! invocations of one function instance: a sink that throttled in the last invocation starts the next one low. So
+//! does the slowest answer of the sink's last invocation, which the next one's call timeouts start from
+//! ([`timeout`](super::timeout)).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,6 +27,7 @@ pub struct Window {
 struct State {
     size: f64,
     fastest: Option<Duration>,
+    last_slowest_answer: Option<Duration>,
 }
 
 /// What one answered request says about the sink.
@@ -40,13 +43,26 @@ impl Window {
     /// A window of at most `max` requests (at least one).
     pub fn new(max: usize) -> Self {
         let max = max.max(1);
-        Self { max, state: Mutex::new(State { size: INITIAL.min(max as f64), fastest: None }) }
+        let state = State { size: INITIAL.min(max as f64), fastest: None, last_slowest_answer: None };
+        Self { max, state: Mutex::new(state) }
     }
 
     /// The requests that may be in flight now.
     pub fn size(&self) -> usize {
-        let state = *self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        (state.size.floor() as usize).clamp(1, self.max)
+        (self.state().size.floor() as usize).clamp(1, self.max)
+    }
+
+    fn state(&self) -> State {
+        *self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The slowest answer of the last invocation that had an answer.
+    pub(super) fn last_slowest_answer(&self) -> Option<Duration> {
+        self.state().last_slowest_answer
+    }
+
+    pub(super) fn remember_slowest_answer(&self, took: Duration) {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).last_slowest_answer = Some(took);
     }
 
     /// The most requests the window may ever allow.

@@ -140,12 +140,12 @@ fn group_ids_that_sns_would_refuse_become_their_sha256() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn failed_entries_are_resent_unless_the_sender_is_at_fault() {
+async fn failed_entries_are_resent_or_parked_by_their_code_whatever_sender_fault_says() {
     let (sink, received) = sink_answering(TOPIC, |call, entries| {
         answer_with(entries, |id| match (call, id) {
-            (1, "e1") => Some(("Throttled", false)),
+            (1, "e1") => Some(("Throttled", true)),
             (1, "e2") => Some(("InternalError", false)),
-            (_, "e3") => Some(("InvalidParameter", true)),
+            (_, "e3") => Some(("InvalidParameter", false)),
             _ => None,
         })
     });

@@ -1,9 +1,12 @@
 //! The offline stack's bus: the rule that delivers every score event to a queue a test can read, and the archive
 //! (`ScoreEventsArchive`) that EventBridge replays from.
 
-use super::{failed, invalid, ProvisionError, EVENT_NAMES};
+use super::error::{failed, invalid, ProvisionError};
 use aws_config::SdkConfig;
 use serde_json::json;
+
+/// The event names the rule and the subscriptions route.
+pub const EVENT_NAMES: [&str; 3] = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"];
 
 /// The bus as provisioned.
 pub(super) struct Bus {

@@ -1,9 +1,14 @@
 //! The offline stack: the template's resources, under the template's logical names, created on a local AWS-API
 //! server (moto). The EventBridge rule delivers to `ScoreEventsRuleQueue`, a queue a test can read.
 
+mod error;
 mod events;
+mod queues;
 mod topic;
 
+pub use error::ProvisionError;
+pub use events::EVENT_NAMES;
+pub use queues::Queues;
 pub use topic::provision_fifo;
 
 use aws_config::SdkConfig;
@@ -11,41 +16,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, StreamSpecification,
     StreamViewType,
 };
-use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::QueueAttributeName;
-use score_fanout::errors::sdk_error_detail;
-
-/// The event names the rule and the subscriptions route.
-pub const EVENT_NAMES: [&str; 3] = ["PlayerAdded", "ScoreChanged", "PlayerRemoved"];
-
-/// Why provisioning failed.
-#[derive(Debug, thiserror::Error)]
-#[error("provisioning {resource}: {detail}")]
-pub struct ProvisionError {
-    resource: String,
-    detail: String,
-}
-
-pub(super) fn failed<E, R>(resource: &str) -> impl FnOnce(SdkError<E, R>) -> ProvisionError + '_
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    move |error| ProvisionError { resource: resource.to_owned(), detail: sdk_error_detail(&error) }
-}
-
-pub(super) fn invalid(resource: &str) -> impl FnOnce(aws_sdk_sqs::error::BuildError) -> ProvisionError + '_ {
-    move |error| ProvisionError { resource: resource.to_owned(), detail: error.to_string() }
-}
-
-/// The queues of the offline stack, by URL.
-#[derive(Clone, Debug)]
-pub struct Queues {
-    pub rule: String,
-    pub all_events: String,
-    pub score_changed: String,
-    pub poison: String,
-}
+use error::{failed, invalid};
+use queues::{create_queue, queue_arn};
 
 /// Names and addresses of a provisioned offline stack.
 #[derive(Clone, Debug)]
@@ -94,29 +66,6 @@ async fn create_bucket(sdk: &SdkConfig, name: &str) -> Result<String, ProvisionE
     Ok(name.to_owned())
 }
 
-async fn create_queue(sqs: &aws_sdk_sqs::Client, name: String) -> Result<(String, String), ProvisionError> {
-    let created = sqs
-        .create_queue()
-        .queue_name(&name)
-        // The contract's dead-letter limit; harmless on the other queues.
-        .attributes(QueueAttributeName::MaximumMessageSize, "262144")
-        .send()
-        .await
-        .map_err(failed(&name))?;
-    Ok((created.queue_url.unwrap_or_default(), name))
-}
-
-pub(super) async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, ProvisionError> {
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(failed(url))?;
-    Ok(attributes.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)).cloned().unwrap_or_default())
-}
-
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Result<String, ProvisionError> {
     let key = |name: &str, key_type| KeySchemaElement::builder().attribute_name(name).key_type(key_type).build();
     let string =
@@ -136,5 +85,5 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> Resul
         .await
         .map_err(failed(table))?;
     let arn = output.table_description().and_then(|d| d.latest_stream_arn()).map(str::to_owned);
-    arn.ok_or_else(|| ProvisionError { resource: table.to_owned(), detail: "the table has no stream".into() })
+    arn.ok_or_else(|| ProvisionError::new(table, "the table has no stream"))
 }

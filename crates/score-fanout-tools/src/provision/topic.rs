@@ -1,7 +1,8 @@
 //! The offline stack's topic, with the template's two subscriber queues (raw delivery; one filtered to
 //! `ScoreChanged` of schema version 1), and a FIFO topic for checking per-player order.
 
-use super::{failed, queue_arn, ProvisionError, Queues};
+use super::error::{failed, ProvisionError};
+use super::queues::{queue_arn, Queues};
 use aws_config::SdkConfig;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::json;

@@ -41,7 +41,8 @@ async fn redrive_one<P: Publish, D: DeadLetter>(
     };
     let subject = sequence_number_of(&parked.record).unwrap_or_else(|| "(no SequenceNumber)".into());
     if parked.truncated {
-        let why = "truncated (images left out): replay the record from the stream within 24 hours instead";
+        let why = "truncated (images left out): read its images from the stream (24 hours) or the item from the table \
+                   by its Keys (docs/operations.md, Poison)";
         return Line { subject, outcome: Outcome::Kept(why.into()) };
     }
     let events = match decode(&parked.record) {

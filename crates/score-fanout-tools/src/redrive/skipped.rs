@@ -1,7 +1,7 @@
 //! The redrive of skipped batches: every object the event source mapping wrote to its S3 on-failure destination
 //! holds its whole invocation record, so each of its records runs through the handler again, the way the mapping
 //! runs them, whether or not the stream still holds them. A delivered object is tagged and never delivered again by
-//! a rerun; an object without a readable payload is kept and reported, never deleted.
+//! a rerun; an object without a readable payload, or one S3 cannot serve now, is kept and reported, never deleted.
 
 use super::outcome::{Line, Outcome, RedriveError};
 use crate::mapping::{feed, Mapping};
@@ -35,10 +35,13 @@ pub async fn redrive_skipped<P: Publish, D: DeadLetter>(
     let progress = ProgressBar::new(keys.len() as u64);
     let mut lines = Vec::with_capacity(keys.len());
     for key in keys {
-        let outcome = match bucket.redriven_at(&key).await? {
-            Some(at) => Outcome::AlreadyRedriven(format!("already delivered {at}: not sent again")),
-            None => redrive_object(bucket, &key, handler, mapping, dry_run).await?,
+        // One object S3 cannot serve now is reported, and the others are still redriven.
+        let outcome = match bucket.redriven_at(&key).await {
+            Ok(Some(at)) => Ok(Outcome::AlreadyRedriven(format!("already delivered {at}: not sent again"))),
+            Ok(None) => redrive_object(bucket, &key, handler, mapping, dry_run).await,
+            Err(error) => Err(error),
         };
+        let outcome = outcome.unwrap_or_else(|error| Outcome::Kept(format!("{error}: left as it was for a rerun")));
         lines.push(Line { subject: key, outcome });
         progress.inc(1);
     }
@@ -68,7 +71,9 @@ async fn redrive_object<P: Publish, D: DeadLetter>(
         let why = format!("still failing from {from}: {} record(s) not delivered (see the log)", skipped.records);
         return Ok(Outcome::Kept(why));
     }
-    bucket.tag_redriven(key).await?;
+    if let Err(error) = bucket.tag_redriven(key).await {
+        return Ok(Outcome::Kept(format!("delivered, but not tagged ({error}): a rerun sends its events again")));
+    }
     Ok(Outcome::Redriven { records: count, events })
 }
 

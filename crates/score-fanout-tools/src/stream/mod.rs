@@ -1,10 +1,10 @@
 //! Reading a table's stream through the DynamoDB Streams API the way Lambda's event source mapping does, and
 //! turning each record into exactly the JSON Lambda delivers.
 
-use crate::mapping::{feed, Mapping, Report};
-use crate::on_failure::{invocation_record, OnFailureBucket, OnFailureRecord, StreamBatchInfo};
+use crate::mapping::{feed, Report};
+use crate::on_failure::{invocation_record, OnFailureRecord, StreamBatchInfo};
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use aws_sdk_dynamodbstreams::Client;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use score_fanout::dead_letter::DeadLetter;
 use score_fanout::errors::sdk_error_detail;
 use score_fanout::publish::Publish;
@@ -16,8 +16,10 @@ use std::time::Duration;
 
 mod record;
 mod shards;
+mod source;
 
 pub use record::lambda_record;
+pub use source::{Source, StartingPosition, StreamError};
 
 /// GetRecords returns at most this many records per call.
 const MAX_GET_RECORDS: usize = 1000;
@@ -26,76 +28,77 @@ const MAX_GET_RECORDS: usize = 1000;
 const EMPTY_PAGES_AT_TIP: usize = 10;
 /// How long `follow` waits at a tip, or for new shards, before asking again.
 const FOLLOW_PAUSE: Duration = Duration::from_millis(250);
-
-/// Why reading the stream failed.
-#[derive(Debug, thiserror::Error)]
-#[error("reading stream {stream_arn}: {operation} failed: {detail}")]
-pub struct StreamError {
-    stream_arn: String,
-    operation: &'static str,
-    detail: String,
-}
-
-/// Where reading a shard starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StartingPosition {
-    TrimHorizon,
-    Latest,
-}
-
-impl Source<'_> {
-    fn fail(&self, operation: &'static str, detail: String) -> StreamError {
-        StreamError { stream_arn: self.stream_arn.to_owned(), operation, detail }
-    }
-}
-
-/// How to read a stream, like an event source mapping's settings.
-pub struct Source<'a> {
-    pub streams: &'a Client,
-    pub stream_arn: &'a str,
-    pub mapping: Mapping,
-    pub start: StartingPosition,
-    /// Keep polling for new records instead of returning once the stream is drained.
-    pub follow: bool,
-    /// Where skipped batches are kept whole (the template's `StreamFailureBucket`).
-    pub on_failure: Option<&'a OnFailureBucket>,
-}
+/// How often `follow` lists the shards again while it reads, for the children of a split.
+const RELIST_EVERY: Duration = Duration::from_secs(5);
 
 /// Runs `handler` over every shard of the stream from `source.start`, in batches of `mapping.batch_size`, the way
 /// the event source mapping does: a parent shard to its end before its children (shards close and split), through
-/// the empty pages GetRecords may answer before a position's records. Without `follow` it returns once every shard
-/// is closed and read, or open and at its tip; with it, it keeps reading until the process is stopped.
+/// the empty pages GetRecords may answer before a position's records. Without `follow` it reads the shards one
+/// after another and returns once every shard is closed and read, or open and at its tip (whose children then wait
+/// for another run); with it, it reads every open shard at once and keeps reading until the process is stopped.
 pub async fn drive<P: Publish, D: DeadLetter>(
     source: &Source<'_>,
     handler: &Handler<P, D>,
 ) -> Result<Report, StreamError> {
+    if source.follow {
+        return follow(source, handler).await;
+    }
     let mut report = Report::default();
-    let mut done: HashSet<String> = HashSet::new();
+    let (mut started, mut ended) = (HashSet::new(), HashSet::new());
     loop {
         let shards = shards::list(source).await?;
-        let ready = shards::ready(&shards, &done);
+        let ready = shards::ready(&shards, &started, &ended);
         if ready.is_empty() {
-            if !source.follow {
-                return Ok(report);
-            }
-            // New shards appear when one closes and splits.
-            tokio::time::sleep(FOLLOW_PAUSE).await;
-            continue;
+            return Ok(report);
         }
         for shard in ready {
-            report.extend(read_shard(source, handler, &shard).await?);
-            done.insert(shard.id);
+            started.insert(shard.id.clone());
+            let (read, reached_end) = read_shard(source, handler, &shard).await?;
+            report.extend(read);
+            if reached_end {
+                ended.insert(shard.id);
+            }
         }
     }
 }
 
-/// Reads one shard to its end (closed: no next iterator) or, without `follow`, to its tip (open: as many empty pages
-/// in a row as [`EMPTY_PAGES_AT_TIP`]); runs the handler on every page's records.
+/// Every open shard read at once, as the event source mapping does (one batch at a time per shard); the shard list
+/// is read again whenever a shard ends and every [`RELIST_EVERY`], for the children of a split.
+async fn follow<P: Publish, D: DeadLetter>(
+    source: &Source<'_>,
+    handler: &Handler<P, D>,
+) -> Result<Report, StreamError> {
+    let mut report = Report::default();
+    let (mut started, mut ended) = (HashSet::new(), HashSet::new());
+    let mut reading = FuturesUnordered::new();
+    loop {
+        let shards = shards::list(source).await?;
+        for shard in shards::ready(&shards, &started, &ended) {
+            started.insert(shard.id.clone());
+            reading.push(async move { (read_shard(source, handler, &shard).await, shard.id) });
+        }
+        if reading.is_empty() {
+            tokio::time::sleep(FOLLOW_PAUSE).await;
+            continue;
+        }
+        if let Ok(Some((read, id))) = tokio::time::timeout(RELIST_EVERY, reading.next()).await {
+            let (read, reached_end) = read?;
+            report.extend(read);
+            if reached_end {
+                ended.insert(id);
+            }
+        }
+    }
+}
+
+/// Reads one shard to its end (closed: no next iterator) or, for a shard open when listed and without `follow`, to
+/// its tip (as many empty pages in a row as [`EMPTY_PAGES_AT_TIP`]); runs the handler on every page's records.
+/// Also says whether the shard's end was reached.
 async fn read_shard<P: Publish, D: DeadLetter>(
     source: &Source<'_>,
     handler: &Handler<P, D>,
     shard: &shards::Shard,
-) -> Result<Report, StreamError> {
+) -> Result<(Report, bool), StreamError> {
     let fail = |operation: &'static str, detail: String| source.fail(operation, detail);
     let iterator_type = match source.start {
         StartingPosition::TrimHorizon => ShardIteratorType::TrimHorizon,
@@ -113,12 +116,13 @@ async fn read_shard<P: Publish, D: DeadLetter>(
         let records: Vec<Box<RawValue>> =
             page.records.unwrap_or_default().iter().map(|r| record::to_raw(r, source.stream_arn)).collect();
         if records.is_empty() {
+            // "It might take multiple calls" (GetRecords): empty pages come before records, not only at the tip. A
+            // closed shard has no tip: it is read until it has no next iterator, however many pages are empty.
             empty_pages += 1;
-            // "It might take multiple calls" (GetRecords): empty pages come before records, not only at the tip.
-            if empty_pages >= EMPTY_PAGES_AT_TIP && !source.follow {
-                break;
-            }
-            if empty_pages >= EMPTY_PAGES_AT_TIP {
+            if empty_pages >= EMPTY_PAGES_AT_TIP && !shard.closed {
+                if !source.follow {
+                    return Ok((report, false));
+                }
                 tokio::time::sleep(FOLLOW_PAUSE).await;
             }
             continue;
@@ -128,7 +132,7 @@ async fn read_shard<P: Publish, D: DeadLetter>(
         record_skipped(source, &shard.id, &records, &fed).await?;
         report.extend(fed);
     }
-    Ok(report)
+    Ok((report, true))
 }
 
 /// Writes an on-failure record, with the skipped records as its payload, for every batch the mapping skipped.
@@ -154,11 +158,8 @@ async fn record_skipped(
         let payload = invocation_record(&records[skipped.from..skipped.to]);
         let now = chrono::Utc::now();
         let record = OnFailureRecord::retries_exhausted(batch, invocations, now, payload);
-        bucket.put(&record, now).await.map_err(|e| StreamError {
-            stream_arn: source.stream_arn.to_owned(),
-            operation: "PutObject (on-failure destination)",
-            detail: e.to_string(),
-        })?;
+        let put = bucket.put(&record, now).await;
+        put.map_err(|e| source.fail("PutObject (on-failure destination)", e.to_string()))?;
     }
     Ok(())
 }

@@ -205,10 +205,10 @@ async fn put_events_validation_errors_park_the_events_in_the_dead_letter_queue()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn publish_batch_failed_entries_are_retried_unless_the_sender_is_at_fault() {
+async fn publish_batch_failed_entries_take_the_fate_of_their_code_whatever_sender_fault_says() {
     let rig = rig("snspartial", |call, _| match (call.service, call.number) {
-        (Service::Sns, 1) => Fault::FailEntries { probability: 0.5, code: "InternalError", sender_fault: false },
-        (Service::Sns, _) => Fault::FailEntries { probability: 0.1, code: "InvalidParameter", sender_fault: true },
+        (Service::Sns, 1) => Fault::FailEntries { probability: 0.5, code: "InternalError", sender_fault: true },
+        (Service::Sns, _) => Fault::FailEntries { probability: 0.1, code: "InvalidParameter", sender_fault: false },
         _ => Fault::Forward,
     })
     .await;
@@ -217,7 +217,7 @@ async fn publish_batch_failed_entries_are_retried_unless_the_sender_is_at_fault(
     let delivered = rig.received(&rig.stack.queues.all_events).await.len();
     let parked = rig.received(&rig.stack.queues.poison).await;
     assert_eq!(delivered + parked.len(), 10);
-    assert!(!parked.is_empty(), "some entries were rejected with SenderFault");
+    assert!(!parked.is_empty(), "some entries were rejected as invalid");
     for message in &parked {
         assert!(message.event["error"]
             .as_str()

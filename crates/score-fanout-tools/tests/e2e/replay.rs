@@ -1,5 +1,5 @@
-//! The replay: a long seeded stream of score changes (with equal-score MODIFYs, TTL removals and a few poison
-//! records) fed in batches the way the event source mapping does, resuming from every reported checkpoint, while a
+//! The replay: a long seeded stream of score changes (with equal-score MODIFYs, TTL removals, a few poison records
+//! and a few players both sinks refuse as invalid) fed in batches the way the event source mapping does, resuming from every reported checkpoint, while a
 //! proxy injects seeded random faults into every call, until everything is checkpointed. Then what the sinks
 //! actually received is checked against what the stream said. `make test` replays 600 records; `make replay`
 //! replays 10,000 (`SCORE_FANOUT_REPLAY_RECORDS`), with `SCORE_FANOUT_REPLAY_SEED` to pick another fault sequence.
@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 /// Records fed between two readings of the subscriber queues (a multiple of the batch size).
 const STRETCH: usize = 200;
+/// Players whose events both sinks refuse as invalid, whole request (400) or too large (413): poison found by the
+/// sinks, not by decoding.
+const REFUSED: &str = "refused-by-sinks-";
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -31,6 +34,8 @@ fn workload(records: usize, seed: u64) -> RecordMaker {
         let roll = rng.f64();
         if made.records.len() % 250 == 125 {
             made.poison(&format!("poison-{}", made.records.len()));
+        } else if made.records.len() % 250 == 60 {
+            made.insert(&format!("{REFUSED}{:05}", made.records.len()), 1);
         } else if scores.len() < 5 || roll < 0.3 {
             let player = format!("player-{next_player:05}");
             next_player += 1;
@@ -55,7 +60,9 @@ fn workload(records: usize, seed: u64) -> RecordMaker {
 
 /// Seeded random faults on every kind of call the function makes, and a 5 s outage of both sinks every 12 s: longer
 /// than an invocation's retry budget, so invocations answer with a checkpoint and the mapping retries from there.
-/// Every other outage is a configuration outage (the role's permission gone, then restored): never parked.
+/// Every other outage is a configuration outage, never parked: the role's permission gone, the topic's KMS key
+/// refused or the credentials rejected, expired credentials; then restored. A request holding a refused player's
+/// event is refused whole, as invalid or as too large.
 fn chaos(started: Instant) -> impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync {
     move |call, rng| {
         let elapsed = started.elapsed().as_secs_f64();
@@ -66,16 +73,34 @@ fn chaos(started: Instant) -> impl Fn(&Call, &mut fastrand::Rng) -> Fault + Send
 fn faults(call: &Call, rng: &mut fastrand::Rng, outage: Option<u64>) -> Fault {
     let roll = rng.f64();
     let sns = call.service == Service::Sns;
+    let refused = contains(call.body, REFUSED.as_bytes());
     match call.service {
         Service::EventBridge | Service::Sns if outage.is_some_and(|cycle| cycle % 2 == 1) => {
-            Fault::Answer { status: 403, code: if sns { "AuthorizationError" } else { "AccessDeniedException" } }
+            match (outage.unwrap_or_default() / 2 % 3, sns) {
+                (0, true) => Fault::Answer { status: 403, code: "AuthorizationError" },
+                (0, false) => Fault::Answer { status: 400, code: "AccessDeniedException" },
+                (1, true) => Fault::Answer { status: 400, code: "KMSAccessDenied" },
+                (1, false) => Fault::Answer { status: 400, code: "UnrecognizedClientException" },
+                (_, true) => Fault::Answer { status: 403, code: "ExpiredToken" },
+                (_, false) => Fault::Answer { status: 403, code: "ExpiredTokenException" },
+            }
         }
         Service::EventBridge | Service::Sns if outage.is_some() => Fault::Status(503),
+        Service::EventBridge | Service::Sns if refused => {
+            let (status, code) = match (call.number.is_multiple_of(2), sns) {
+                (true, true) => (400, "InvalidParameter"),
+                (true, false) => (400, "ValidationException"),
+                (false, true) => (413, "RequestEntityTooLarge"),
+                (false, false) => (413, "RequestEntityTooLargeException"),
+            };
+            Fault::Refuse { containing: REFUSED.to_owned(), status, code }
+        }
         Service::EventBridge | Service::Sns if roll < 0.05 => Fault::Throttle,
         Service::EventBridge | Service::Sns if roll < 0.08 => Fault::Status(503),
         Service::EventBridge | Service::Sns if roll < 0.10 => Fault::Drop,
         Service::EventBridge | Service::Sns if roll < 0.12 => Fault::ResetMidAnswer,
-        Service::EventBridge | Service::Sns if roll < 0.13 => Fault::Delay(Duration::from_millis(2500)),
+        Service::EventBridge | Service::Sns if roll < 0.125 => Fault::Delay(Duration::from_millis(2500)),
+        Service::EventBridge | Service::Sns if roll < 0.13 => Fault::Hang,
         Service::EventBridge | Service::Sns if roll < 0.19 => {
             let code = if sns { "InternalError" } else { "InternalFailure" };
             Fault::FailEntries { probability: 0.3, code, sender_fault: false }
@@ -87,6 +112,10 @@ fn faults(call: &Call, rng: &mut fastrand::Rng, outage: Option<u64>) -> Fault {
         Service::Sqs if roll < 0.05 => Fault::Status(500),
         _ => Fault::Forward,
     }
+}
+
+fn contains(body: &[u8], marker: &[u8]) -> bool {
+    body.windows(marker.len()).any(|window| window == marker)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,6 +141,8 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
     let handler =
         score_fanout::aws::handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
     let made = workload(records, seed);
+    let (refused, expected): (Vec<Expected>, Vec<Expected>) =
+        made.expected.iter().cloned().partition(|event| event.player_id.starts_with(REFUSED));
 
     let mapping = Mapping { batch_size: 100, max_retries: 1_000, timeout: Duration::from_secs(5) };
     let sqs = aws_sdk_sqs::Client::new(&sdk);
@@ -130,20 +161,22 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
     let slowest = report.invocations.iter().map(|i| i.took).max().unwrap_or_default();
     assert!(slowest < mapping.timeout, "an invocation took {slowest:?}, past its {:?} deadline", mapping.timeout);
 
-    let bus_duplicates = assert_every_event_arrived("EventBridge", &made.expected, &on_bus);
-    let fifo_duplicates = assert_every_event_arrived("SNS FIFO", &made.expected, &on_fifo);
-    assert_player_order(&made.expected, &on_fifo);
+    let bus_duplicates = assert_every_event_arrived("EventBridge", &expected, &on_bus);
+    let fifo_duplicates = assert_every_event_arrived("SNS FIFO", &expected, &on_fifo);
+    assert_player_order(&expected, &on_fifo);
     assert_poison_parked(&made.poison, &parked);
+    assert_refused_parked(&refused, &parked);
 
     let retries = report.invocations.iter().filter(|i| i.checkpoint.is_some()).count();
     println!(
-        "replay seed {seed}: {records} records, {} events, {} poison; {} invocations ({retries} answered with a checkpoint); \
+        "replay seed {seed}: {records} records, {} events, {} poison, {} refused by the sinks; {} invocations ({retries} answered with a checkpoint); \
          slowest invocation {slowest:?}; lost 0; duplicates EventBridge {bus_duplicates} ({:.2}%), SNS FIFO {fifo_duplicates}; \
          calls EventBridge {}, SNS {}, SQS {}; {replay_time:?}",
-        made.expected.len(),
+        expected.len(),
         made.poison.len(),
+        refused.len(),
         report.invocations.len(),
-        100.0 * bus_duplicates as f64 / made.expected.len().max(1) as f64,
+        100.0 * bus_duplicates as f64 / expected.len().max(1) as f64,
         proxy.calls(Service::EventBridge),
         proxy.calls(Service::Sns),
         proxy.calls(Service::Sqs),
@@ -191,5 +224,18 @@ fn assert_poison_parked(poison: &[String], parked: &[Received]) {
         let error = message.event["error"].as_str().unwrap_or_default();
         assert!(error.contains(sequence_number) && error.contains("field dynamodb.NewImage.score"), "{error}");
         assert_eq!(message.event["record"]["dynamodb"]["NewImage"]["score"]["S"], "forty-four");
+    }
+}
+
+/// Every event the sinks refused as invalid or too large sits in the dead-letter queue with the sink's reason.
+fn assert_refused_parked(refused: &[Expected], parked: &[Received]) {
+    for event in refused {
+        let message = parked
+            .iter()
+            .find(|m| m.event["event"]["eventId"].as_str() == Some(event.event_id.as_str()))
+            .unwrap_or_else(|| panic!("refused event {} is not in the dead-letter queue", event.event_id));
+        let error = message.event["error"].as_str().unwrap_or_default();
+        assert!(error.contains("rejected the entry for good"), "{error}");
+        assert_eq!(message.event["record"]["dynamodb"]["SequenceNumber"], event.sequence_number.as_str());
     }
 }

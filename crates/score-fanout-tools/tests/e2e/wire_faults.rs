@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::instrument::WithSubscriber;
 
 /// One record per documented error, each in an invocation of its own, at once: the proxy picks each request's
 /// error by the player it carries (a transient one only on a player's first call).
@@ -132,8 +133,14 @@ async fn a_configuration_outage_holds_the_shard_parks_nothing_and_a_fix_lets_eve
     })
     .await;
     let records = players(15);
-    let first = rig.invoke(&records, Duration::from_secs(4)).await;
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(log.clone()).finish();
+    let first = rig.invoke(&records, Duration::from_secs(4)).with_subscriber(subscriber).await;
     assert_eq!(first.checkpoint.as_deref(), Some(records.expected[0].sequence_number.as_str()));
+    let log = log.text();
+    let outage = log.lines().find(|line| line.contains("configuration outage: a sink refuses the function"));
+    let outage = outage.unwrap_or_else(|| panic!("no outage line in:\n{log}"));
+    assert!(outage.contains("ERROR") && outage.contains("AuthorizationError"), "{outage}");
     assert!(rig.received(&rig.stack.queues.poison).await.is_empty(), "nothing parked during an IAM mistake");
     assert!(rig.received(&rig.stack.queues.all_events).await.is_empty());
 
@@ -194,5 +201,32 @@ async fn a_connection_reset_halfway_through_an_answer_is_retried() {
         let ids: HashSet<String> =
             rig.received(queue).await.iter().filter_map(|m| m.event["eventId"].as_str().map(str::to_owned)).collect();
         assert_eq!(ids.len(), 8, "{queue}: every event (the cut answer's entries arrive twice)");
+    }
+}
+
+/// What the handler logged, for the lines on-call would see.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'w self) -> Captured {
+        self.clone()
     }
 }
