@@ -133,8 +133,7 @@ async fn a_configuration_outage_holds_the_shard_parks_nothing_and_a_fix_lets_eve
     })
     .await;
     let records = players(15);
-    let log = Captured::default();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(log.clone()).finish();
+    let (log, subscriber) = Captured::subscriber();
     let first = rig.invoke(&records, Duration::from_secs(4)).with_subscriber(subscriber).await;
     assert_eq!(first.checkpoint.as_deref(), Some(records.expected[0].sequence_number.as_str()));
     let log = log.text();
@@ -209,6 +208,18 @@ async fn a_connection_reset_halfway_through_an_answer_is_retried() {
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// A subscriber writing into a new capture. tracing caches whether a log line is wanted when the line is first
+    /// reached: with one dispatcher alive it asks the reaching thread's own (another test's thread: none, so the
+    /// line would be cached as never wanted); with two alive it asks them all, this one included.
+    fn subscriber() -> (Self, tracing::Dispatch) {
+        static SECOND: std::sync::LazyLock<tracing::Dispatch> =
+            std::sync::LazyLock::new(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        std::sync::LazyLock::force(&SECOND);
+        let log = Captured::default();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(log.clone()).finish();
+        (log, tracing::Dispatch::new(subscriber))
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
     }
