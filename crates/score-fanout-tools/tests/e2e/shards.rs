@@ -44,6 +44,12 @@ async fn client(stream: &FakeStream) -> aws_sdk_dynamodbstreams::Client {
     aws_sdk_dynamodbstreams::Client::new(&sdk)
 }
 
+/// A handler that publishes nothing and records every event's playerId.
+fn recording_handler() -> (Recording, Handler<Recording, SqsDeadLetter>) {
+    let recording = Recording::default();
+    (recording.clone(), Handler::new(recording, None, false))
+}
+
 fn named(shard: &str, sequences: std::ops::RangeInclusive<u64>) -> Vec<String> {
     sequences.map(|sequence| format!("{shard}-{sequence:02}")).collect()
 }
@@ -63,20 +69,17 @@ async fn empty_pages_and_split_shards_lose_and_reorder_nothing() {
     ];
     let stream = FakeStream::start(shards, 3).await;
     let streams = client(&stream).await;
-    let recording = Recording::default();
-    let handler: Handler<Recording, SqsDeadLetter> = Handler::new(recording.clone(), None, false);
+    let (recording, handler) = recording_handler();
     let report = drive(&source(&streams, &stream, false), &handler).await.expect("reading the stream");
     assert!(report.skipped.is_empty());
     let published = recording.0.lock().expect("lock").clone();
     let expected: Vec<String> = [
-        ("shardId-1-parent", 1..=5),
-        ("shardId-2-child", 6..=8),
-        ("shardId-3-child", 9..=10),
-        ("shardId-4-grandchild", 11..=12),
+        named("shardId-1-parent", 1..=5),
+        named("shardId-2-child", 6..=8),
+        named("shardId-3-child", 9..=10),
+        named("shardId-4-grandchild", 11..=12),
     ]
-    .into_iter()
-    .flat_map(|(id, sequences)| sequences.map(move |sequence| format!("{id}-{sequence:02}")))
-    .collect();
+    .concat();
     assert_eq!(published, expected, "every record once, parents first, each shard in order");
 }
 
@@ -90,8 +93,7 @@ async fn following_a_split_reads_the_closed_parent_through_long_empty_runs_then_
     // More empty pages before every page than the tip of an open shard takes: a closed shard has no tip.
     let stream = FakeStream::start(shards, 12).await;
     let streams = client(&stream).await;
-    let recording = Recording::default();
-    let handler: Handler<Recording, SqsDeadLetter> = Handler::new(recording.clone(), None, false);
+    let (recording, handler) = recording_handler();
     let source = source(&streams, &stream, true);
     let every_record = async {
         while recording.0.lock().expect("lock").len() < 10 {
@@ -120,8 +122,7 @@ async fn a_closed_shard_is_read_to_its_end_however_many_of_its_pages_are_empty()
     // More empty pages before every page than an open shard's tip takes.
     let stream = FakeStream::start(shards, 12).await;
     let streams = client(&stream).await;
-    let recording = Recording::default();
-    let handler: Handler<Recording, SqsDeadLetter> = Handler::new(recording.clone(), None, false);
+    let (recording, handler) = recording_handler();
     drive(&source(&streams, &stream, false), &handler).await.expect("reading the stream");
     let published = recording.0.lock().expect("lock").clone();
     let expected: Vec<String> = [named("shardId-1-parent", 1..=3), named("shardId-2-child", 4..=5)].concat();
