@@ -223,3 +223,44 @@ fn an_unknown_log_level_is_an_init_error_in_the_text_log_too() {
     assert!(last.starts_with("FATAL AWS_LAMBDA_LOG_LEVEL=\"VERBOSE\" is invalid: expected TRACE, DEBUG"), "{last}");
     assert!(last.ends_with("errorType=ConfigError"), "{last}");
 }
+
+/// A log line as compared across versions: the line without what changes from run to run (its time, the
+/// invocation's ids, the record's age and the metric document's timestamp).
+fn steady(mut line: Value) -> Value {
+    let fields = line.as_object_mut().expect("a JSON object");
+    for changing in ["timestamp", "requestId", "xrayTraceId", "OldestRecordAge"] {
+        fields.remove(changing);
+    }
+    if let Some(metadata) = fields.get_mut("_aws").and_then(Value::as_object_mut) {
+        metadata.remove("Timestamp");
+    }
+    line
+}
+
+#[test]
+fn in_dry_run_each_event_is_logged_poison_is_skipped_and_the_metrics_count_no_sink() {
+    let options = Options { logging: Logging { json: true, level: Level::Info }, ..Options::default() };
+    let dead_letters = ("DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/123456789012/PoisonRecordQueue");
+    let transcript = run(&[("DRY_RUN", "true"), BUS, TOPIC, dead_letters], options, &[fixture("batch.json")]);
+    assert_eq!(answers(&transcript), [r#"response: {"batchItemFailures":[]}"#]);
+    let logged: Vec<Value> = transcript
+        .log()
+        .map(json)
+        .filter(|line| line["message"].as_str().is_some_and(|m| m.starts_with("DRY_RUN") || m == "metrics"))
+        .map(steady)
+        .collect();
+    let expected: Vec<Value> = serde_json::from_str(DRY_RUN_LINES).expect("JSON");
+    assert_eq!(logged, expected);
+}
+
+/// What a DRY_RUN invocation of events/batch.json logs of its events and its poison, and its metrics line.
+const DRY_RUN_LINES: &str = r#"[
+{"detail":"{\"eventId\":\"a0000000000000000000000000000001\",\"occurredAt\":\"2026-11-24T09:00:00Z\",\"schemaVersion\":\"1\",\"playerId\":\"1234\",\"date\":\"Aug 23\",\"score\":44}","level":"INFO","message":"DRY_RUN: would publish PlayerAdded","event_id":"a0000000000000000000000000000001","event":"PlayerAdded"},
+{"detail":"{\"eventId\":\"a0000000000000000000000000000002\",\"occurredAt\":\"2026-11-24T09:00:01Z\",\"schemaVersion\":\"1\",\"playerId\":\"5678\",\"date\":\"Aug 23\",\"score\":12}","level":"INFO","message":"DRY_RUN: would publish PlayerAdded","event_id":"a0000000000000000000000000000002","event":"PlayerAdded"},
+{"detail":"{\"eventId\":\"a0000000000000000000000000000003\",\"occurredAt\":\"2026-11-24T09:00:02Z\",\"schemaVersion\":\"1\",\"playerId\":\"1234\",\"date\":\"Aug 23\",\"oldScore\":44,\"newScore\":50,\"delta\":6}","level":"INFO","message":"DRY_RUN: would publish ScoreChanged","event_id":"a0000000000000000000000000000003","event":"ScoreChanged"},
+{"detail":"{\"eventId\":\"a0000000000000000000000000000005\",\"occurredAt\":\"2026-11-24T09:00:04Z\",\"schemaVersion\":\"1\",\"playerId\":\"5678\",\"date\":\"Aug 23\",\"oldScore\":12,\"newScore\":7,\"delta\":-5}","level":"INFO","message":"DRY_RUN: would publish ScoreChanged","event_id":"a0000000000000000000000000000005","event":"ScoreChanged"},
+{"detail":"{\"eventId\":\"a0000000000000000000000000000007\",\"occurredAt\":\"2026-11-24T09:00:06Z\",\"schemaVersion\":\"1\",\"playerId\":\"1234\",\"date\":\"Aug 23\",\"score\":50,\"reason\":\"deleted\"}","level":"INFO","message":"DRY_RUN: would publish PlayerRemoved","event_id":"a0000000000000000000000000000007","event":"PlayerRemoved"},
+{"detail":"{\"eventId\":\"a0000000000000000000000000000008\",\"occurredAt\":\"2026-11-24T09:00:07Z\",\"schemaVersion\":\"1\",\"playerId\":\"5678\",\"date\":\"Aug 23\",\"score\":7,\"reason\":\"expired\"}","level":"INFO","message":"DRY_RUN: would publish PlayerRemoved","event_id":"a0000000000000000000000000000008","event":"PlayerRemoved"},
+{"error":"record 200000000000000000004: field dynamodb.NewImage.score: \"forty-four\" is not an integer within +-(2^52 - 1), as a number or a string","level":"WARN","message":"DRY_RUN: poison skipped, nothing dead-lettered","sequence_number":"200000000000000000004"},
+{"RecordsReceived":8,"level":"INFO","message":"metrics","RecordsFailed":0,"RecordsDeadLettered":0,"_aws":{"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[["FunctionName"]],"Metrics":[{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},{"Name":"OldestRecordAge","Unit":"Milliseconds"}]}]},"FunctionName":"score-fanout","EntriesRetried":0}
+]"#;
