@@ -76,3 +76,22 @@ def test_the_dashboard_shows_every_failure_destination_and_every_alarm(template)
     for logical_id in alarms(template):
         assert "${%s.Arn}" % logical_id in shown, logical_id
     assert template["Outputs"]["ScoreFanoutDashboardUrl"]["Value"]["Fn::Sub"].endswith("#dashboards:name=${ScoreFanoutDashboard}")
+
+
+def test_the_alarm_topic_lets_exactly_the_alarms_this_stack_can_create_publish(template):
+    """By ARN, not a name pattern: `alarm:score-fanout-*` would also let the stack score-fanout-dev's alarms page here.
+    An alarm under a Condition is named under the same condition, so that every parameter value deploys."""
+    policy = template["Resources"]["AlarmTopicPolicy"]["Properties"]
+    assert policy["Topics"] == [{"Ref": "AlarmTopic"}]
+    (statement,) = [s for s in policy["PolicyDocument"]["Statement"]
+                    if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert (statement["Effect"], statement["Action"], statement["Resource"]) == ("Allow", "sns:Publish", {"Ref": "AlarmTopic"})
+    assert list(statement["Condition"]) == ["ArnEquals"], "no ArnLike pattern"
+    named = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+    expected = []
+    for logical_id, alarm in of_type(template, "AWS::CloudWatch::Alarm").items():
+        arn = {"Fn::GetAtt": [logical_id, "Arn"]}
+        expected.append({"Fn::If": [alarm["Condition"], arn, {"Ref": "AWS::NoValue"}]} if "Condition" in alarm else arn)
+    assert expected, "the template has alarms"
+    key = lambda value: json.dumps(value, sort_keys=True)  # noqa: E731
+    assert sorted(named, key=key) == sorted(expected, key=key)

@@ -1,13 +1,16 @@
 """Stacks beside each other and around this one: two stacks of the template in one account (every account-wide name
 carries the stack name, and samconfig's development environment, the one `sam sync` deploys, has a table of its own),
-subscribers in other accounts (SubscriberAccountIds, the topic and bus policies, exported outputs), and X-Ray across
-the topic."""
+subscribers in other accounts (SubscriberAccountIds, the topic and bus policies, exported outputs), X-Ray across the
+topic, and what every stack takes from the account: names that fit whatever the stack's name, and the quotas."""
 
 import json
 import re
 import tomllib
 
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from conftest import ROOT, of_type, sub_text, sub_variables
+
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
 # The properties that name something account-wide (or Region-wide), by resource type.
 ACCOUNT_WIDE_NAMES = {
@@ -37,6 +40,12 @@ def unique_per_stack(value, template):
     return "AWS::StackName" in variables or any(v.split(".")[0] in template["Resources"] for v in variables)
 
 
+def on_this_stacks_bus(resource, template):
+    """A rule's name is unique per bus: on a bus of this stack, a fixed name is this stack's alone."""
+    bus = resource.get("Properties", {}).get("EventBusName")
+    return resource["Type"] == "AWS::Events::Rule" and isinstance(bus, dict) and bus.get("Ref") in template["Resources"]
+
+
 def samconfig():
     return tomllib.loads((ROOT / "samconfig.toml").read_text())
 
@@ -57,6 +66,8 @@ def test_every_account_wide_name_carries_the_stack_name(template):
             continue
         if logical_id == "GameEventsTable":
             assert name == {"Ref": "TableName"}, "the table's name is the TableName parameter (see the samconfig test)"
+            continue
+        if on_this_stacks_bus(resource, template):
             continue
         assert unique_per_stack(name, template), f"{logical_id}.{name_property} {name} does not carry ${{AWS::StackName}}"
     for key, output in template["Outputs"].items():
@@ -150,3 +161,117 @@ def test_the_subscriber_stack_of_docs_events_lints_clean_and_filters_as_the_temp
     assert subscription["FilterPolicy"] == ours["FilterPolicy"]
     rules = [r["Properties"] for r in parsed["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
     assert {"Ref": "ScoreEventsBusArn"} in [rule["EventBusName"] for rule in rules], "a rule on score-fanout's bus"
+
+
+def test_subscriber_accounts_may_do_all_that_cloudformation_does_to_manage_their_rule_on_the_bus(template):
+    """A subscriber's stack holds an AWS::Events::Rule on our bus: CloudFormation's handlers for it call what the
+    resource type's registry schema lists, for create, read, update and delete (tagging included)."""
+    handlers = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Events::Rule").schema["handlers"]
+    needed = {permission for operation in ["create", "read", "update", "delete"]
+              for permission in handlers[operation]["permissions"] if permission.startswith("events:")}
+    assert {"events:TagResource", "events:UntagResource", "events:ListTagsForResource"} <= needed
+    (bus_policy,) = of_type(template, "AWS::Events::EventBusPolicy").values()
+    statement = bus_policy["Properties"]["Statement"]
+    assert needed <= set(statement["Action"]), needed - set(statement["Action"])
+    # Scoped as the rest: this bus's rules, each account its own.
+    assert sub_text(statement["Resource"]).endswith(":rule/${ScoreEventsBus}/*")
+    assert statement["Condition"] == {"StringEqualsIfExists": {"events:creatorAccount": "${aws:PrincipalAccount}"}}
+
+
+# CloudFormation takes stack names of up to 128 characters (letters, digits, hyphens; a letter first).
+LONGEST_STACK_NAME = ("score-fanout-dev-" * 8)[:127] + "x"
+# Every name the template can give a resource, and the most characters its service takes (the API reference of the
+# call that creates it, or the service's naming rules). None: no maximum is documented (the schema registry's API
+# reference and resource schema state none for registry and schema names).
+NAME_LIMITS = {
+    ("AWS::CloudWatch::Alarm", "AlarmName"): 255,  # PutMetricAlarm
+    ("AWS::CloudWatch::Dashboard", "DashboardName"): 255,  # PutDashboard
+    ("AWS::EventSchemas::Registry", "RegistryName"): None,
+    ("AWS::EventSchemas::Schema", "SchemaName"): None,
+    ("AWS::XRay::ResourcePolicy", "PolicyName"): 128,  # PutResourcePolicy
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,  # CreateLogGroup
+    ("AWS::Events::EventBus", "Name"): 256,  # CreateEventBus
+    ("AWS::Events::Rule", "Name"): 64,  # PutRule
+    ("AWS::Events::Archive", "ArchiveName"): 48,  # CreateArchive
+    ("AWS::Events::EventBusPolicy", "StatementId"): 64,  # PutPermission
+    ("AWS::DynamoDB::Table", "TableName"): 255,  # DynamoDB naming rules
+    ("AWS::SQS::Queue", "QueueName"): 80,  # CreateQueue
+    ("AWS::SNS::Topic", "TopicName"): 256,  # CreateTopic
+    ("AWS::S3::Bucket", "BucketName"): 63,  # bucket naming rules
+    ("AWS::IAM::Role", "RoleName"): 64,  # CreateRole
+    ("AWS::Serverless::Function", "FunctionName"): 64,  # CreateFunction (the name alone)
+}
+NAME_PROPERTY = {resource_type: name for resource_type, name in NAME_LIMITS}
+
+
+def longest(name, template):
+    """The longest value a ${name} can take: the stack's name, a parameter at its longest, a resource's own name."""
+    if name == "AWS::StackName":
+        return LONGEST_STACK_NAME
+    if name in template["Parameters"]:
+        parameter = template["Parameters"][name]
+        if "MaxLength" in parameter:
+            return "a" * parameter["MaxLength"]
+        return "a" * int(re.search(r"\{\d+,(\d+)\}$", parameter["AllowedPattern"]).group(1))
+    resource = template["Resources"][name]
+    return rendered(resource["Properties"][NAME_PROPERTY[resource["Type"]]], template)
+
+
+def rendered(value, template):
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return longest(value["Ref"], template)
+    return re.sub(r"\$\{([^}!][^}]*)\}", lambda found: longest(found.group(1), template), sub_text(value))
+
+
+def names(template):
+    """(logical ID, type, property, value) of every name the template gives a resource."""
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        key = NAME_PROPERTY.get(resource["Type"])
+        if key is None:
+            # A type missing from NAME_LIMITS must not be named after the stack either.
+            named = [k for k, v in properties.items() if k.endswith("Name") and "AWS::StackName" in sub_variables(v)]
+            assert not named, f"{logical_id}.{named}: add {resource['Type']} and its documented limit to NAME_LIMITS"
+        elif key in properties:
+            yield logical_id, resource["Type"], key, properties[key]
+
+
+def test_every_name_fits_its_service_whatever_the_stacks_name(template):
+    """A 128-character stack name must deploy: each name rendered with it (and each parameter at its longest) fits
+    the documented limit, and CloudFormation generates the names that could not fit (a rule, the archive)."""
+    assert len(LONGEST_STACK_NAME) == 128 and re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]*", LONGEST_STACK_NAME)
+    checked = 0
+    for logical_id, resource_type, key, value in names(template):
+        name = rendered(value, template)
+        limit = NAME_LIMITS[(resource_type, key)]
+        if limit is not None:
+            assert len(name) <= limit, f"{logical_id}.{key} is {len(name)} characters, {resource_type} takes {limit}"
+            checked += 1
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema["properties"].get(key, {})
+        if limit is not None and "maxLength" in schema:
+            assert limit <= schema["maxLength"], f"NAME_LIMITS is looser than the resource schema for {resource_type}.{key}"
+        if "pattern" in schema:
+            assert re.search(schema["pattern"], name), f"{logical_id}.{key} {name!r} does not match {schema['pattern']}"
+    assert checked >= 8
+    for logical_id in ["StreamFailureBucketObjectRule", "ScoreEventsArchive"]:
+        resource = template["Resources"][logical_id]
+        assert NAME_PROPERTY[resource["Type"]] not in resource["Properties"], f"{logical_id}: CloudFormation names it"
+
+
+def test_each_stack_takes_one_x_ray_resource_policy_and_no_account_wide_logs_policy(template):
+    """An account holds 5 X-Ray resource policies per region (each stack takes one) and 10 account-level CloudWatch
+    Logs resource policies, but a policy attached to a log group is that group's own."""
+    assert of_type(template, "AWS::Logs::ResourcePolicy") == {}
+    for rule in of_type(template, "AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            groups = [v for v in sub_variables(target["Arn"]) if v in of_type(template, "AWS::Logs::LogGroup")]
+            for group in groups:
+                assert "ResourcePolicyDocument" in template["Resources"][group]["Properties"], group
+    assert len(of_type(template, "AWS::XRay::ResourcePolicy")) == 1
+    deploy = DEPLOY_DOC.read_text()
+    limits = deploy[deploy.index("## Limits"):]
+    limits = limits[:limits.index("\n## ", 1)]
+    for quota in ["5 X-Ray resource policies", "10 schema registries", "128 characters"]:
+        assert quota in limits, f"docs/deploy.md's Limits do not say {quota!r}"

@@ -1,7 +1,10 @@
 """The on-failure destination and the archive: skipped batches kept whole in a private, TLS-only, versioned bucket
 that outlives the stack and pages on-call per object; every published event kept for EventBridge's replay."""
 
-from conftest import of_type
+from conftest import ROOT, of_type
+
+RUNBOOK = ROOT / "docs" / "operations.md"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
 
 def test_the_bucket_is_private_encrypted_versioned_and_retained(template):
@@ -18,13 +21,21 @@ def test_the_bucket_is_private_encrypted_versioned_and_retained(template):
     assert props["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
 
 
-def test_skipped_batches_and_their_old_versions_expire_after_the_retention_parameter(template):
+def test_a_skipped_batch_is_kept_retention_plus_7_days_and_every_doc_says_so(template):
     (rule,) = template["Resources"]["StreamFailureBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    retention = {"Ref": "StreamFailureRetentionDays"}
     assert rule["Status"] == "Enabled"
-    assert rule["ExpirationInDays"] == retention
-    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": retention}
-    assert template["Parameters"]["StreamFailureRetentionDays"]["Default"] >= 30
+    assert rule["ExpirationInDays"] == {"Ref": "StreamFailureRetentionDays"}
+    # In a versioned bucket the expiry only adds a delete marker; the data lives on as a noncurrent version, counted
+    # from that day. The retention again here would keep it twice as long as stated.
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
+    parameter = template["Parameters"]["StreamFailureRetentionDays"]
+    assert parameter["Default"] >= 30
+    assert "retention + 7 days" in parameter["Description"]
+    runbook, deploy = RUNBOOK.read_text(), DEPLOY_DOC.read_text()
+    assert "no deadline" not in runbook, "a skipped batch's deadline is the bucket's retention"
+    assert "`StreamFailureRetentionDays` + 7 days" in runbook
+    assert "`StreamFailureRetentionDays` + 7 days" in deploy
+    assert "+ 7 days" in (ROOT / "README.md").read_text()
 
 
 def test_the_bucket_refuses_requests_without_tls(template):
@@ -39,7 +50,8 @@ def test_the_bucket_refuses_requests_without_tls(template):
 
 def test_every_object_lambda_stores_pages_the_alarm_topic_by_a_rule_the_runbook_names(template):
     rule = template["Resources"]["StreamFailureBucketObjectRule"]["Properties"]
-    assert rule["Name"] == {"Fn::Sub": "${AWS::StackName}-SkippedBatchInS3"}
+    # CloudFormation names the rule (a rule name holds 64 characters, a stack name 128); the page names its key.
+    assert "Name" not in rule
     assert rule["EventPattern"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
@@ -47,25 +59,18 @@ def test_every_object_lambda_stores_pages_the_alarm_topic_by_a_rule_the_runbook_
     }
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Ref": "AlarmTopic"}
-    assert "score-fanout-redrive skipped --bucket" in target["InputTransformer"]["InputTemplate"]["Fn::Sub"]
+    page = target["InputTransformer"]["InputTemplate"]["Fn::Sub"]
+    assert page.startswith('"${AWS::StackName}-SkippedBatchInS3: ')
+    assert "score-fanout-redrive skipped --bucket" in page
     policy = template["Resources"]["AlarmTopicPolicy"]["Properties"]
     alarms, rule = policy["PolicyDocument"]["Statement"]
     assert rule["Principal"] == {"Service": "events.amazonaws.com"}
     assert rule["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["StreamFailureBucketObjectRule", "Arn"]}}}
-    # The policy replaces the topic's default one: without this statement no alarm could page.
+    # The policy replaces the topic's default one: without this statement no alarm could page (which alarms it names:
+    # operations_test.py).
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert alarms["Action"] == "sns:Publish"
-    source = alarms["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
-    assert source.endswith(":alarm:${AWS::StackName}-*")
-    paging = [
-        r["Properties"] for r in template["Resources"].values()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and {"Ref": "AlarmTopic"} in r["Properties"].get("AlarmActions", [])
-    ]
-    assert paging, "the alarms page through AlarmTopic"
-    for alarm in paging:
-        assert alarm["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), "the statement covers every alarm"
-    docs = (__import__("pathlib").Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
-    assert "SkippedBatchInS3" in docs, "the runbook has the page's row"
+    assert "| `SkippedBatchInS3`" in RUNBOOK.read_text(), "the runbook has the page's row"
 
 
 def test_the_queue_it_replaces_and_its_alarm_are_gone(template):

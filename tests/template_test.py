@@ -1,8 +1,9 @@
 """The SAM template's wiring, read with cfn-lint's decoder (it understands !Ref and friends), so it cannot drift.
 
-Most tests read template.yaml as written. Two read it the way CloudFormation will see it: translated by the SAM
-translator (offline: its bundled managed-policy list, no AWS call), to check the role and the event source mapping
-SAM generates. One checks local/env.dry-run.json against the template, for `sam local invoke --env-vars`.
+Most tests read template.yaml as written. Some read it the way CloudFormation will see it: translated by the SAM
+translator (offline: its bundled managed-policy list, no AWS call), to check that SAM adds no role or policy of its own
+and to check the event source mapping it generates. One checks local/env.dry-run.json against the template, for
+`sam local invoke --env-vars`.
 """
 
 import copy
@@ -19,10 +20,12 @@ from samtranslator.translator.translator import Translator
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 DRY_RUN_ENV_VARS = ROOT / "local" / "env.dry-run.json"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
 LAYOUT = {
     "GameEventsTable": "AWS::DynamoDB::Table",
     "ScoreFanoutFunction": "AWS::Serverless::Function",
+    "ScoreFanoutRole": "AWS::IAM::Role",
     "ScoreEventsBus": "AWS::Events::EventBus",
     "ScoreEventsTopic": "AWS::SNS::Topic",
     "PoisonRecordQueue": "AWS::SQS::Queue",
@@ -112,7 +115,7 @@ def test_the_table_is_the_demo_table_with_a_new_and_old_images_stream(template):
 
 def test_the_function_is_the_arm64_rust_bootstrap_with_json_logs(template):
     found = template["Resources"]["ScoreFanoutFunction"]
-    assert found["Metadata"] == {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "score-fanout"}}
+    assert (found["Metadata"]["BuildMethod"], found["Metadata"]["BuildProperties"]) == ("rust-cargolambda", {"Binary": "score-fanout"})
     function = found["Properties"]
     assert (function["Runtime"], function["Handler"], function["Architectures"]) == ("provided.al2023", "bootstrap", ["arm64"])
     assert function["MemorySize"] == 128
@@ -150,42 +153,82 @@ def test_the_environment_points_at_this_stacks_bus_topic_source_and_dead_letter_
     assert (in_flight["Default"], in_flight["MinValue"], in_flight["MaxValue"]) == (8, 1, 64)
 
 
-def test_publishing_is_scoped_to_exactly_this_bus_topic_and_queue(template):
-    policies = template["Resources"]["ScoreFanoutFunction"]["Properties"]["Policies"]
-    assert policies == [
-        "AWSLambdaDynamoDBExecutionRole",
-        {"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "ScoreEventsBus"}}},
-        {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["ScoreEventsTopic", "TopicName"]}}},
-        {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["PoisonRecordQueue", "QueueName"]}}},
+# The namespaces whose resources hold data: no action of theirs may be granted on every resource of the account.
+DATA_SERVICES = ("dynamodb:", "s3:", "sns:", "sqs:", "events:")
+
+
+def role_statements(template_or_translation):
+    (policy,) = template_or_translation["Resources"]["ScoreFanoutRole"]["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
+
+
+def listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_function_runs_with_a_role_of_its_own_and_sam_adds_nothing_to_it(template, translated):
+    function = template["Resources"]["ScoreFanoutFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["ScoreFanoutRole", "Arn"]}
+    # SAM ignores Policies once a role is given; none may sit there looking as if they applied.
+    assert "Policies" not in function
+    # CloudFormation sees exactly this role: SAM generated none, and attached no managed policy (AWSLambdaDynamoDB-
+    # ExecutionRole, which the DynamoDB event would bring, reads every stream of the account).
+    assert list(of_type(translated, "AWS::IAM::Role")) == ["ScoreFanoutRole"]
+    assert translated["Resources"]["ScoreFanoutFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["ScoreFanoutRole", "Arn"]}
+    role = translated["Resources"]["ScoreFanoutRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    assert role_statements(translated) == role_statements(template)
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert (trust["Effect"], trust["Principal"], trust["Action"]) == ("Allow", {"Service": "lambda.amazonaws.com"}, "sts:AssumeRole")
+
+
+def test_no_dynamodb_s3_sns_sqs_or_eventbridge_action_is_granted_on_every_resource(template):
+    for statement in role_statements(template):
+        assert statement["Effect"] == "Allow"
+        for action in listed(statement["Action"]):
+            if not action.startswith(DATA_SERVICES):
+                continue
+            for target in listed(statement["Resource"]):
+                assert not isinstance(target, str), f"{action} on {target}: name this stack's resource"
+                assert referenced(target) and referenced(target) <= set(template["Resources"]), (action, target)
+
+
+def test_the_role_reads_only_this_tables_streams_and_writes_only_to_this_stacks_resources(template):
+    granted = {(action, json.dumps(target, sort_keys=True))
+               for statement in role_statements(template)
+               for action in listed(statement["Action"]) for target in listed(statement["Resource"])}
+    stream = {"Fn::Sub": "${GameEventsTable.Arn}/stream/*"}  # every stream the table has or will have
+    expected = [(action, stream) for action in
+                ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]]
+    expected += [
+        # The S3 on-failure destination: Lambda writes skipped batches with the function's role.
+        ("s3:PutObject", {"Fn::Sub": "${StreamFailureBucket.Arn}/*"}),
+        ("s3:ListBucket", {"Fn::GetAtt": ["StreamFailureBucket", "Arn"]}),
+        ("events:PutEvents", {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}),
+        ("sns:Publish", {"Ref": "ScoreEventsTopic"}),
+        ("sqs:SendMessage", {"Fn::GetAtt": ["PoisonRecordQueue", "Arn"]}),
+        ("logs:CreateLogStream", {"Fn::GetAtt": ["ScoreFanoutLogGroup", "Arn"]}),
+        ("logs:PutLogEvents", {"Fn::GetAtt": ["ScoreFanoutLogGroup", "Arn"]}),
+        # X-Ray takes these on "*" only.
+        ("xray:PutTraceSegments", "*"),
+        ("xray:PutTelemetryRecords", "*"),
     ]
+    assert granted == {(action, json.dumps(target, sort_keys=True)) for action, target in expected}
 
 
-def test_the_generated_role_reads_the_stream_and_writes_only_to_this_stacks_resources(translated):
-    (role,) = of_type(translated, "AWS::IAM::Role").values()
-    props = role["Properties"]
-    assert sorted(props["ManagedPolicyArns"]) == sorted([
-        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
-        # Its Resource "*" is the one accepted exception (see the template).
-        "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
-    ])
-    granted = set()
-    for policy in props["Policies"]:
-        for statement in policy["PolicyDocument"]["Statement"]:
-            assert statement["Effect"] == "Allow"
-            assert statement["Resource"] != "*" and referenced(statement["Resource"]), statement
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            for action in actions:
-                for target in referenced(statement["Resource"]):
-                    granted.add((action, target))
-    assert granted == {
-        ("events:PutEvents", "ScoreEventsBus"),
-        ("sns:Publish", "ScoreEventsTopic"),
-        ("sqs:SendMessage*", "PoisonRecordQueue"),
-        # Granted by SAM for the on-failure destination: Lambda writes skipped batches with the function's role.
-        ("s3:PutObject", "StreamFailureBucket"),
-        ("s3:ListBucket", "StreamFailureBucket"),
-    }
+def test_the_functions_log_group_is_named_after_the_stack_kept_and_the_one_lambda_writes_to(template):
+    group = template["Resources"]["ScoreFanoutLogGroup"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    # A replaced function's first log line cannot race CloudFormation for this name, and an update or a deleted stack
+    # leaves the function's logs in place.
+    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}/ScoreFanoutFunction"}
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert group["Properties"]["RetentionInDays"] == 30
+    logging = template["Resources"]["ScoreFanoutFunction"]["Properties"]["LoggingConfig"]
+    assert logging["LogGroup"] == {"Ref": "ScoreFanoutLogGroup"}
+    deploy = DEPLOY_DOC.read_text()
+    update = deploy[deploy.index("## Updating an existing stack"):]
+    assert "/aws/lambda/<function name>" in update, "docs/deploy.md says what an update does to the old log group"
 
 
 def test_the_stream_trigger_reports_item_failures_and_records_skipped_ranges(template):
@@ -275,18 +318,42 @@ def test_the_topic_and_only_the_topic_may_deliver_to_the_subscriber_queues(templ
             assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "ScoreEventsTopic"}}}
 
 
+def log_group_statements(template):
+    return resource(template, "ScoreEventsLogGroup", "AWS::Logs::LogGroup")["ResourcePolicyDocument"]["Statement"]
+
+
 def test_the_rule_sends_every_score_event_of_the_bus_to_the_log_group(template):
     rule = resource(template, "ScoreEventsRule", "AWS::Events::Rule")
     assert rule["EventBusName"] == {"Ref": "ScoreEventsBus"}
     assert rule["EventPattern"] == {"source": [{"Ref": "EventSource"}], "detail-type": ["PlayerAdded", "ScoreChanged", "PlayerRemoved"]}
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${ScoreEventsLogGroup}"}
-    (policy,) = of_type(template, "AWS::Logs::ResourcePolicy").values()
-    document = json.loads(policy["Properties"]["PolicyDocument"]["Fn::Sub"])
-    (statement,) = document["Statement"]
-    assert "events.amazonaws.com" in statement["Principal"]["Service"]
-    assert set(statement["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert statement["Resource"] == "${ScoreEventsLogGroup.Arn}"
+    statements = log_group_statements(template)
+    for statement in statements:
+        assert "events.amazonaws.com" in statement["Principal"]["Service"]
+    assert {statement["Action"] for statement in statements} == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_only_this_accounts_score_events_rule_may_write_to_its_log_group(template):
+    group = resource(template, "ScoreEventsLogGroup", "AWS::Logs::LogGroup")
+    rule = resource(template, "ScoreEventsRule", "AWS::Events::Rule")
+    # The rule's ARN on this stack's bus, spelled out from its fixed name (a reference to it would be a cycle).
+    rule_arn = {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/${ScoreEventsBus}/" + rule["Name"]}
+    group_arn = {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                 + group["LogGroupName"]["Fn::Sub"] + ":*"}
+    account = {"Ref": "AWS::AccountId"}
+    for statement in log_group_statements(template):
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] == group_arn
+        if statement["Action"] == "logs:PutLogEvents":
+            # The events themselves: both keys, always.
+            assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn},
+                                              "StringEquals": {"aws:SourceAccount": account}}
+        else:
+            # An empty log stream: the same keys, held whenever EventBridge sends them.
+            assert statement["Action"] == "logs:CreateLogStream"
+            assert statement["Condition"] == {"ArnEqualsIfExists": {"aws:SourceArn": rule_arn},
+                                              "StringEqualsIfExists": {"aws:SourceAccount": account}}
 
 
 def test_alarms_watch_errors_iterator_age_and_the_dead_letter_queue_and_notify_the_alarm_topic(template):
