@@ -14,15 +14,25 @@ const MAX_IN_FLIGHT_LIMIT: usize = 64;
 /// A configuration mistake; init fails with it, naming the variable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// Neither `EVENT_BUS_NAME` nor `TOPIC_ARN`, and no `DRY_RUN`.
     #[error("no sink configured: set EVENT_BUS_NAME and/or TOPIC_ARN, or DRY_RUN=true to publish nothing")]
     NoSink,
+    /// A variable whose value cannot be used.
     #[error("{variable}={value:?} is invalid: {reason}")]
-    Invalid { variable: &'static str, value: String, reason: String },
+    Invalid {
+        /// The variable's name.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// The SNS topic to publish to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topic {
+    /// `TOPIC_ARN`.
     pub arn: String,
     /// A FIFO topic (name ending in `.fifo`) orders each message group and deduplicates.
     pub fifo: bool,
@@ -33,9 +43,13 @@ pub struct Topic {
 pub struct Config {
     /// The EventBridge bus, name or ARN, as `PutEvents` takes it.
     pub event_bus: Option<String>,
+    /// `TOPIC_ARN`, when set.
     pub topic: Option<Topic>,
+    /// `EVENT_SOURCE`: the EventBridge `Source` of every entry.
     pub event_source: String,
+    /// `DEAD_LETTER_QUEUE_URL`, when set.
     pub dead_letter_queue_url: Option<String>,
+    /// `DRY_RUN`: nothing is sent anywhere; each event is logged instead.
     pub dry_run: bool,
     /// `AWS_LAMBDA_LOG_LEVEL`, when set.
     pub log_level: Option<LogLevel>,
@@ -215,11 +229,17 @@ fn validate_queue_url(value: &str) -> Result<(), ConfigError> {
 /// Lambda's application log levels, `AWS_LAMBDA_LOG_LEVEL`, from the most detail to the least.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// TRACE.
     Trace,
+    /// DEBUG.
     Debug,
+    /// INFO.
     Info,
+    /// WARN.
     Warn,
+    /// ERROR.
     Error,
+    /// FATAL (logged as ERROR: tracing has no FATAL).
     Fatal,
 }
 

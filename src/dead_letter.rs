@@ -1,16 +1,45 @@
 //! Parking poison in the dead-letter queue: the record exactly as received, its event, and why.
 
-use crate::domain::DomainEvent;
+use score_fanout_events::DomainEvent;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::future::Future;
 
 /// The project's dead-letter message limit (the queue's `MaximumMessageSize`, SQS's own maximum).
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+pub const MAX_DEAD_LETTER_BYTES: usize = 256 * 1024;
 /// Error texts are cut to this many bytes so the record keeps the room.
 const MAX_ERROR_BYTES: usize = 8 * 1024;
 /// What is kept of a record that is too large even without its images (not a stream record at all).
 const MAX_RECORD_PREFIX_BYTES: usize = 200 * 1024;
+
+/// A record that can never be delivered, and why: one that cannot be decoded, or whose event a sink refused for good.
+#[derive(Clone, Debug)]
+pub struct Poison {
+    /// The record's index in its batch.
+    pub index: usize,
+    /// Its sequence number, when it has one.
+    pub sequence_number: Option<String>,
+    /// Its event, when it could be decoded.
+    pub event: Option<DomainEvent>,
+    /// Why it is poison.
+    pub error: String,
+}
+
+impl Poison {
+    /// The contract's dead-letter message for this poison, whose record is `record` exactly as received.
+    pub fn dead_letter_message(&self, record: &RawValue) -> String {
+        message(record, self.event.as_ref(), &self.error)
+    }
+}
+
+/// What a dead-letter queue did with poison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parked {
+    /// Stored in the queue: the shard moves on.
+    InQueue,
+    /// Logged and kept nowhere (DRY_RUN sends nothing anywhere): the shard moves on.
+    Skipped,
+}
 
 /// Why a dead-letter message could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -21,10 +50,22 @@ pub struct DeadLetterError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-/// The dead-letter queue; the handler's seam for tests.
+impl DeadLetterError {
+    /// The send was abandoned to answer before the invocation's deadline.
+    pub(crate) fn out_of_time() -> Self {
+        Self::new("abandoned: the invocation's deadline is near")
+    }
+
+    /// An error of a dead-letter queue of the caller's own (a test's).
+    pub fn new(detail: &str) -> Self {
+        Self { detail: detail.to_owned(), source: detail.into() }
+    }
+}
+
+/// Where poison is parked; the handler's seam for tests.
 pub trait DeadLetter: Sync {
-    /// Sends one message body.
-    fn send(&self, body: String) -> impl Future<Output = Result<(), DeadLetterError>> + Send;
+    /// Parks `poison`, whose record is `record` exactly as received.
+    fn park(&self, poison: &Poison, record: &RawValue) -> impl Future<Output = Result<Parked, DeadLetterError>> + Send;
 }
 
 /// The SQS queue named by `DEAD_LETTER_QUEUE_URL`.
@@ -34,18 +75,22 @@ pub struct SqsDeadLetter {
 }
 
 impl SqsDeadLetter {
+    /// The queue at `queue_url`, through `client`.
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
         Self { client, queue_url: queue_url.into() }
     }
 }
 
 impl DeadLetter for SqsDeadLetter {
-    async fn send(&self, body: String) -> Result<(), DeadLetterError> {
+    async fn park(&self, poison: &Poison, record: &RawValue) -> Result<Parked, DeadLetterError> {
+        let body = poison.dead_letter_message(record);
         let request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
-        request.send().await.map(|_| ()).map_err(|error| DeadLetterError {
-            detail: crate::errors::sdk_error_detail(&error),
-            source: Box::new(error),
-        })
+        match request.send().await {
+            Ok(_) => Ok(Parked::InQueue),
+            Err(error) => {
+                Err(DeadLetterError { detail: crate::errors::sdk_error_detail(&error), source: Box::new(error) })
+            }
+        }
     }
 }
 
@@ -60,12 +105,12 @@ struct Message<'a, R: Serialize> {
 }
 
 /// The contract's dead-letter message `{"record", "event", "error"}`. When it would exceed
-/// [`MAX_MESSAGE_BYTES`], the record's images are left out and `"truncated": true` says so; a record still too
+/// [`MAX_DEAD_LETTER_BYTES`], the record's images are left out and `"truncated": true` says so; a record still too
 /// large (it is not a stream record at all) is kept as the prefix of its text.
-pub fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> String {
+fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> String {
     let error = cut(error, MAX_ERROR_BYTES);
     let full = to_json(&Message { record, event, error, truncated: false });
-    if full.len() <= MAX_MESSAGE_BYTES {
+    if full.len() <= MAX_DEAD_LETTER_BYTES {
         return full;
     }
     if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(record.get()) {
@@ -74,7 +119,7 @@ pub fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> S
             stream.remove("OldImage");
         }
         let without_images = to_json(&Message { record: &value, event, error, truncated: true });
-        if without_images.len() <= MAX_MESSAGE_BYTES {
+        if without_images.len() <= MAX_DEAD_LETTER_BYTES {
             return without_images;
         }
     }
@@ -87,12 +132,12 @@ fn last_resort(record: &str, event: Option<&DomainEvent>, error: &str) -> String
     let mut keep = MAX_RECORD_PREFIX_BYTES.min(record.len());
     loop {
         let message = to_json(&Message { record: cut(record, keep), event, error, truncated: true });
-        if message.len() <= MAX_MESSAGE_BYTES || keep == 0 {
+        if message.len() <= MAX_DEAD_LETTER_BYTES || keep == 0 {
             return message;
         }
         // Shrink by the overflow, scaled by how much escaping grew the prefix: a few rounds at most.
         let grown = message.len().div_ceil(keep.max(1));
-        keep = keep.saturating_sub((message.len() - MAX_MESSAGE_BYTES).div_ceil(grown.max(1)).max(1));
+        keep = keep.saturating_sub((message.len() - MAX_DEAD_LETTER_BYTES).div_ceil(grown.max(1)).max(1));
     }
 }
 
@@ -116,18 +161,3 @@ fn cut(text: &str, max: usize) -> &str {
 #[cfg(test)]
 #[path = "dead_letter_tests.rs"]
 mod tests;
-
-impl DeadLetterError {
-    /// The send was abandoned to answer before the invocation's deadline.
-    pub fn out_of_time() -> Self {
-        let detail = "abandoned: the invocation's deadline is near";
-        Self { detail: detail.to_owned(), source: detail.into() }
-    }
-}
-
-#[cfg(test)]
-impl DeadLetterError {
-    pub(crate) fn for_test(detail: &str) -> Self {
-        Self { detail: detail.to_owned(), source: detail.into() }
-    }
-}

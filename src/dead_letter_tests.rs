@@ -33,7 +33,7 @@ fn huge_record() -> Box<RawValue> {
 #[test]
 fn a_message_over_256_kib_leaves_the_images_out_and_says_so() {
     let body = message(&huge_record(), Some(&event(1)), "too big to publish");
-    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    assert!(body.len() <= MAX_DEAD_LETTER_BYTES);
     let value: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(value["truncated"], true);
     assert!(value["record"]["dynamodb"].get("NewImage").is_none());
@@ -47,7 +47,7 @@ fn a_message_over_256_kib_leaves_the_images_out_and_says_so() {
 fn a_huge_record_that_is_not_a_stream_record_keeps_a_prefix() {
     let raw = RawValue::from_string(serde_json::json!({ "blob": "y".repeat(400 * 1024) }).to_string()).expect("JSON");
     let body = message(&raw, None, &"e".repeat(20_000));
-    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    assert!(body.len() <= MAX_DEAD_LETTER_BYTES);
     let value: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(value["truncated"], true);
     assert!(value["record"].as_str().expect("prefix").starts_with("{\"blob\":\"yyy"));
@@ -68,7 +68,7 @@ fn a_record_with_a_number_beyond_f64_is_kept_as_received_and_still_truncates_saf
     ))
     .expect("valid JSON syntax");
     let body = message(&raw, None, "bad record");
-    assert!(body.len() <= MAX_MESSAGE_BYTES);
+    assert!(body.len() <= MAX_DEAD_LETTER_BYTES);
     assert!(serde_json::from_str::<Box<RawValue>>(&body).is_ok(), "the message is JSON");
     let small = RawValue::from_string(r#"{"dynamodb":{"SizeBytes":1e999}}"#.into()).expect("JSON");
     assert!(message(&small, None, "bad").contains("1e999"), "byte for byte");
@@ -103,7 +103,7 @@ mod properties {
             };
             let record = RawValue::from_string(text).expect("JSON");
             let body = message(&record, Some(&event(1)), &unit.repeat(20_000));
-            prop_assert!(body.len() <= MAX_MESSAGE_BYTES, "{} bytes", body.len());
+            prop_assert!(body.len() <= MAX_DEAD_LETTER_BYTES, "{} bytes", body.len());
             let value: Value = serde_json::from_str(&body).expect("JSON");
             prop_assert_eq!(&value["truncated"], &Value::Bool(true));
             prop_assert_eq!(&value["event"]["eventId"], "ev1");

@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 /// A stream event: `{"Records": [...]}`, each record kept as the JSON it came as.
 #[derive(Debug, Default, Deserialize)]
 pub struct StreamEvent {
+    /// The records, each as the JSON it came as.
     #[serde(rename = "Records", default)]
     pub records: Vec<Box<RawValue>>,
 }

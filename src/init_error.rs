@@ -2,9 +2,10 @@
 //! `errorType` (the console and the `Invoke` caller see that, not an exit status), the same message as the log's
 //! last line, then the process ends, as the Runtime API asks.
 
-use crate::aws::EndpointError;
 use crate::config::{json_logs_requested, ConfigError};
 use crate::logging::write_timestamp;
+use crate::sdk::EndpointError;
+use crate::stdout::flush_log;
 use lambda_runtime_api_client::body::Body;
 use lambda_runtime_api_client::{build_request, PooledClient};
 use std::error::Error;
@@ -13,6 +14,7 @@ use std::time::SystemTime;
 
 /// An error that ends init, with the `errorType` Lambda reports for it.
 pub trait InitFailure: Error {
+    /// The `errorType` Lambda shows.
     fn error_type(&self) -> &'static str;
 }
 
@@ -37,7 +39,7 @@ pub async fn or_exit<T, E: InitFailure>(result: Result<T, E>) -> T {
             if let Err(report) = post(error_type, &message).await {
                 eprintln!("the init error could not be reported to the Runtime API: {report}");
             }
-            crate::logging::flush();
+            flush_log();
             let _ = std::io::stdout().write_all(&log_line(error_type, &message, json_logs_requested()));
             std::process::exit(1);
         }

@@ -1,6 +1,6 @@
 //! Helpers shared by the unit tests: events, raw records and fixtures.
 
-use crate::domain::{DomainEvent, EventMeta, PlayerAdded};
+use score_fanout_events::{DomainEvent, EventMeta, PlayerAdded};
 use serde_json::value::RawValue;
 
 /// A `PlayerAdded` for player `p{index}` whose eventId is `ev{index}`.
@@ -71,5 +71,5 @@ pub async fn deliver_all<S: crate::publish::Sink>(
 ) -> crate::publish::SinkOutcome {
     let json_lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
     let invocation = crate::publish::Invocation::new(*budget);
-    crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, &crate::publish::Window::default()).await
+    crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, &crate::publish::Window::new(8)).await
 }

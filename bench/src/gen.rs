@@ -1,6 +1,6 @@
 //! Benchmark events: a DynamoDB stream batch of the GameEvents table as Lambda delivers it (compact JSON), with a
 //! realistic mix and a fixed seed, so that every run and every function gets the same bytes. Also compiled into
-//! the criterion benches (`benches/pure_path.rs`), so it uses nothing but std.
+//! the criterion benches (`bench/pure_path.rs`), so it uses nothing but std.
 
 use std::fmt::Write;
 

@@ -18,24 +18,55 @@ impl fmt::Display for RecordName {
 /// Why a record can never become a domain event. Permanent: retrying cannot help.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
+    /// The record does not have the shape of a DynamoDB stream record.
     #[error("{record}: not a DynamoDB stream record: field {field}: {source}")]
     NotAStreamRecord {
+        /// The record.
         record: RecordName,
+        /// The field at fault, as a dotted path.
         field: String,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// A field every record of the table must have is missing.
     #[error("{record}: field {field} is missing")]
-    MissingField { record: RecordName, field: &'static str },
+    MissingField {
+        /// The record.
+        record: RecordName,
+        /// The missing field.
+        field: &'static str,
+    },
+    /// `eventName` is none of INSERT, MODIFY and REMOVE.
     #[error("{record}: field eventName: unknown value {name:?} (expected INSERT, MODIFY or REMOVE)")]
-    UnknownEventName { record: RecordName, name: String },
+    UnknownEventName {
+        /// The record.
+        record: RecordName,
+        /// The value found.
+        name: String,
+    },
+    /// The image the event type needs is missing (a KEYS_ONLY or NEW_IMAGE stream).
     #[error("{record}: field dynamodb.{image} is missing for {event_name} (stream view type {view})")]
-    MissingImage { record: RecordName, image: &'static str, event_name: &'static str, view: String },
+    MissingImage {
+        /// The record.
+        record: RecordName,
+        /// `OldImage` or `NewImage`.
+        image: &'static str,
+        /// The record's event name.
+        event_name: &'static str,
+        /// The stream view type the record names.
+        view: String,
+    },
+    /// An image is not a `PlayerScore`.
     #[error("{record}: field dynamodb.{image}.{field}: {source}")]
     BadImage {
+        /// The record.
         record: RecordName,
+        /// `OldImage` or `NewImage`.
         image: &'static str,
+        /// The attribute at fault.
         field: String,
+        /// serde_dynamo's error.
         #[source]
         source: serde_dynamo::Error,
     },

@@ -1,10 +1,10 @@
 //! Pure decoding: one raw stream record in, what happened to the player row out. No I/O, no logging.
 
-use crate::domain::{
-    DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, PlayerScore, RemovalReason, ScoreChanged, SCHEMA_VERSION,
-};
 use aws_lambda_events::dynamodb::{EventRecord, StreamViewType};
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use score_fanout_events::{
+    DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, PlayerScore, RemovalReason, ScoreChanged, SCHEMA_VERSION,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -17,15 +17,22 @@ const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
 /// What a stream record says happened to a player row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
+    /// INSERT: a new row.
     Added(PlayerScore),
+    /// MODIFY with another score.
     ScoreChanged {
+        /// The row before.
         old: PlayerScore,
+        /// The row after.
         new: PlayerScore,
     },
     /// A MODIFY that left the score as it was: nothing to publish.
     ScoreUnchanged(PlayerScore),
+    /// REMOVE: deleted, or expired by the table's time to live.
     Removed {
+        /// The row as it was.
         old: PlayerScore,
+        /// Deleted or expired.
         reason: RemovalReason,
     },
 }
@@ -33,10 +40,13 @@ pub enum Change {
 /// A decoded record: its checkpoint name, what changed, and the event to publish (if any).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decoded {
+    /// The record's sequence number: what a checkpoint names.
     pub sequence_number: String,
     /// The record's ApproximateCreationDateTime.
     pub created: DateTime<Utc>,
+    /// What happened to the row.
     pub change: Change,
+    /// The event to publish; none for a MODIFY that left the score as it was.
     pub event: Option<DomainEvent>,
 }
 

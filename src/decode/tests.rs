@@ -1,8 +1,8 @@
 //! Decoding tests on the `events/` fixtures and on hand-made malformed records.
 
 use super::*;
-use crate::domain::Score;
 use crate::test_support::fixture_records;
+use score_fanout_events::Score;
 use serde_json::json;
 
 fn decode_fixture(name: &str) -> Result<Decoded, DecodeError> {
@@ -202,7 +202,9 @@ fn an_item_near_the_400_kb_limit_decodes_and_its_dead_letter_message_is_truncate
     record["dynamodb"]["OldImage"]["bio"] = json!({"S": bio});
     let raw = RawValue::from_string(record.to_string()).expect("JSON");
     let event = decode(&raw).expect("decodes").event.expect("an event");
-    let message = crate::dead_letter::message(&raw, Some(&event), "rejected");
-    assert!(message.len() <= crate::dead_letter::MAX_MESSAGE_BYTES);
+    let poison =
+        crate::dead_letter::Poison { index: 0, sequence_number: None, event: Some(event), error: "rejected".into() };
+    let message = poison.dead_letter_message(&raw);
+    assert!(message.len() <= crate::dead_letter::MAX_DEAD_LETTER_BYTES);
     assert!(message.contains(r#""truncated":true"#) && message.contains(r#""delta":6"#));
 }

@@ -1,38 +1,32 @@
-//! One invocation's records as decoded and as delivered: what to publish, what is poison, the earliest record not
-//! delivered, and the tally its metrics are counted from.
+//! One invocation's records as decoded and as delivered: the events to publish with each one's record, what is
+//! poison, the earliest record not delivered, and the tally. Each record is parsed once, in [`Batch::decode`].
 
-use crate::decode::{decode, sequence_number_of};
-use crate::domain::DomainEvent;
-use crate::logging::log_change;
+use super::demo_lines::log_change;
+use crate::dead_letter::Poison;
+use crate::decode::decode;
 use crate::metrics::Tally;
 use crate::publish::{describe, BatchOutcome, Delivery};
+use score_fanout_events::DomainEvent;
 use serde_json::value::RawValue;
 use tracing::{debug, error, warn};
 
-/// A record that can never be delivered, and why.
-pub(super) struct Poison {
-    pub(super) index: usize,
-    pub(super) sequence_number: Option<String>,
-    pub(super) event: Option<DomainEvent>,
-    pub(super) error: String,
+/// The record an event came from: its index in the batch and its sequence number.
+struct Origin {
+    index: usize,
+    sequence_number: String,
 }
 
-/// One invocation's records as decoded, and the earliest one not yet delivered.
-///
-/// A record's sequence number is read again from the record when one is needed (a checkpoint, a poison record, a
-/// debug line) rather than kept for every record.
+/// One invocation's records as decoded, and what became of them.
 pub(super) struct Batch {
-    /// Events to publish ...
+    /// Events to publish, in record order ...
     pub(super) events: Vec<DomainEvent>,
-    /// ... and the index of each one's record.
-    pub(super) event_records: Vec<usize>,
+    /// ... and each one's record.
+    origins: Vec<Origin>,
+    /// Records that can never be delivered, in record order.
     pub(super) poison: Vec<Poison>,
-    pub(super) earliest_failed: Option<usize>,
-    /// Records not delivered to every sink (Lambda retries from the first of them).
-    pub(super) failed: u64,
-    pub(super) dead_lettered: u64,
-    records: usize,
-    oldest_record_age_ms: Option<u64>,
+    /// The earliest record not delivered to every sink: its index and sequence number.
+    earliest_held: Option<(usize, String)>,
+    pub(super) tally: Tally,
 }
 
 impl Batch {
@@ -40,13 +34,10 @@ impl Batch {
     pub(super) fn decode(records: &[Box<RawValue>]) -> Self {
         let mut batch = Self {
             events: Vec::with_capacity(records.len()),
-            event_records: Vec::with_capacity(records.len()),
+            origins: Vec::with_capacity(records.len()),
             poison: Vec::new(),
-            earliest_failed: None,
-            failed: 0,
-            dead_lettered: 0,
-            records: records.len(),
-            oldest_record_age_ms: None,
+            earliest_held: None,
+            tally: Tally { records: records.len() as u64, ..Tally::default() },
         };
         let mut oldest: Option<chrono::DateTime<chrono::Utc>> = None;
         for (index, raw) in records.iter().enumerate() {
@@ -57,7 +48,7 @@ impl Batch {
                     oldest = Some(oldest.map_or(decoded.created, |o| o.min(decoded.created)));
                     if let Some(event) = decoded.event {
                         batch.events.push(event);
-                        batch.event_records.push(index);
+                        batch.origins.push(Origin { index, sequence_number: decoded.sequence_number });
                     }
                 }
                 Err(error) => {
@@ -67,43 +58,52 @@ impl Batch {
                 }
             }
         }
+        batch.tally.events = batch.events.len() as u64;
         let age = oldest.map(|created| chrono::Utc::now().signed_duration_since(created).num_milliseconds().max(0));
-        batch.oldest_record_age_ms = age.map(|ms| ms as u64);
+        batch.tally.oldest_record_age_ms = age.map(|ms| ms as u64);
         batch
     }
 
     /// Takes in what publishing came to: undelivered events move the checkpoint, rejected ones become poison.
     /// Returns how many events were delivered to every sink.
-    pub(super) fn settle(&mut self, outcome: &BatchOutcome, records: &[Box<RawValue>]) -> usize {
+    pub(super) fn settle(&mut self, outcome: &BatchOutcome) -> usize {
         let (mut published, mut first_error, mut outage) = (0, None::<String>, None::<String>);
         for (position, delivery) in outcome.deliveries.iter().enumerate() {
-            let (index, event) = (self.event_records[position], &self.events[position]);
-            let sequence_number = || sequence_number_of(&records[index]);
+            let (origin, event) = (&self.origins[position], &self.events[position]);
+            let sequence_number = origin.sequence_number.as_str();
             match delivery {
                 Delivery::Delivered => {
                     published += 1;
-                    debug!(sequence_number = sequence_number(), event = event.name(), event_id = %event.meta().event_id, "published");
+                    debug!(sequence_number, event = event.name(), event_id = %event.meta().event_id, "published");
                 }
                 Delivery::Failed(errors) => {
-                    debug!(sequence_number = sequence_number(), event = event.name(), error = %describe(errors), "not delivered");
+                    debug!(sequence_number, event = event.name(), error = %describe(errors), "not delivered");
                     first_error.get_or_insert_with(|| describe(errors));
                     if let Some(refusal) = errors.iter().find(|error| error.is_outage()) {
                         outage.get_or_insert_with(|| refusal.to_string());
                     }
-                    self.fail(index);
+                    let (index, sequence_number) = (origin.index, origin.sequence_number.clone());
+                    self.hold(index, sequence_number);
                 }
                 Delivery::Rejected(errors) => {
-                    let (error, sequence_number) = (describe(errors), sequence_number());
+                    let error = describe(errors);
                     error!(sequence_number, event = event.name(), error = %error, "poison event: a sink rejected it for good");
-                    self.poison.push(Poison { index, sequence_number, event: Some(event.clone()), error });
+                    let sequence_number = Some(origin.sequence_number.clone());
+                    self.poison.push(Poison {
+                        index: origin.index,
+                        sequence_number,
+                        event: Some(event.clone()),
+                        error,
+                    });
                 }
             }
         }
+        self.tally.count_deliveries(&self.events, outcome);
         if let Some(error) = first_error {
-            let (undelivered, checkpoint) = (self.failed, self.checkpoint(records));
+            let (undelivered, checkpoint) = (self.tally.held, self.checkpoint());
             warn!(undelivered, checkpoint, error = %error, "events not delivered to every sink: Lambda retries from the checkpoint");
             if let Some(error) = outage {
-                error!(checkpoint = self.checkpoint(records), error = %error,
+                error!(checkpoint, error = %error,
                     "configuration outage: a sink refuses the function (permissions, KMS or credentials); nothing is parked, the shard holds until the stack is fixed");
             }
         }
@@ -111,25 +111,33 @@ impl Batch {
         published
     }
 
-    /// Marks the record at `index` as not delivered.
-    pub(super) fn fail(&mut self, index: usize) {
-        self.failed += 1;
-        self.earliest_failed = Some(self.earliest_failed.map_or(index, |earliest| earliest.min(index)));
+    /// Marks the record at `index` as not delivered: Lambda hands it back, from the earliest such record on.
+    pub(super) fn hold(&mut self, index: usize, sequence_number: String) {
+        self.tally.held += 1;
+        if self.earliest_held.as_ref().is_none_or(|(earliest, _)| index < *earliest) {
+            self.earliest_held = Some((index, sequence_number));
+        }
+    }
+
+    /// Whether the record at `index` comes after the checkpoint, so that Lambda hands it back anyway.
+    pub(super) fn after_checkpoint(&self, index: usize) -> bool {
+        self.earliest_held.as_ref().is_some_and(|(earliest, _)| index > *earliest)
     }
 
     /// The sequence number Lambda must retry from, if any.
-    pub(super) fn checkpoint(&self, records: &[Box<RawValue>]) -> Option<String> {
-        self.earliest_failed.and_then(|index| sequence_number_of(&records[index]))
+    pub(super) fn checkpoint(&self) -> Option<&str> {
+        self.earliest_held.as_ref().map(|(_, sequence_number)| sequence_number.as_str())
     }
 
-    /// What the invocation's metrics are counted from.
-    pub(super) fn tally(&self) -> Tally<'_> {
-        Tally {
-            records: self.records as u64,
-            events: &self.events,
-            failed: self.failed,
-            dead_lettered: self.dead_lettered,
-            oldest_record_age_ms: self.oldest_record_age_ms,
-        }
+    /// The checkpoint's index in the batch, if any.
+    pub(super) fn checkpoint_index(&self) -> Option<usize> {
+        self.earliest_held.as_ref().map(|(index, _)| *index)
+    }
+
+    /// The tally, with the events Lambda will not hand back counted.
+    pub(super) fn into_tally(self) -> Tally {
+        let checkpoint = self.checkpoint_index().unwrap_or(usize::MAX);
+        let settled = self.origins.iter().filter(|origin| origin.index < checkpoint).count();
+        Tally { settled_events: settled as u64, ..self.tally }
     }
 }

@@ -1,28 +1,44 @@
-//! One invocation: decode every record, publish the events, park poison, name the checkpoint, count it all.
+//! One invocation: decode every record, publish the events, park poison, name the checkpoint, count it all, and
+//! return what the batch learned ([`Handled`]).
 
-use crate::dead_letter::{self, DeadLetter, DeadLetterError};
+use crate::dead_letter::{DeadLetter, DeadLetterError, Parked, Poison};
 use crate::event::StreamEvent;
-use crate::metrics::{BatchMetrics, Metrics};
-use crate::publish::{BatchOutcome, Invocation, Publish, RetryBudget};
+use crate::metrics::{Metrics, Tally};
+use crate::publish::{Invocation, Publish, RetryBudget};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
 
 mod batch;
-use batch::{Batch, Poison};
+mod demo_lines;
+use batch::Batch;
 
 /// The batch logic, over any publisher and dead-letter queue.
 pub struct Handler<P, D> {
     publisher: P,
     dead_letter: Option<D>,
-    dry_run: bool,
     metrics: Option<Metrics>,
 }
 
+/// What one invocation came to: Lambda's answer, and what the batch learned on the way, so that a caller never
+/// parses the records again.
+#[derive(Debug)]
+pub struct Handled {
+    /// `{"batchItemFailures": [...]}`: at most one item, the checkpoint's sequence number.
+    pub response: DynamoDbEventResponse,
+    /// The checkpoint's index in the batch: the earliest record not delivered to every sink, where Lambda retries.
+    pub checkpoint: Option<usize>,
+    /// What happened to the records: events published per sink, parked, held.
+    pub tally: Tally,
+    /// The records that can never be delivered, in record order, parked or not.
+    pub poison: Vec<Poison>,
+}
+
 impl<P: Publish, D: DeadLetter> Handler<P, D> {
-    /// A handler publishing through `publisher`; `dry_run` sends nothing anywhere and logs each event instead.
-    pub fn new(publisher: P, dead_letter: Option<D>, dry_run: bool) -> Self {
-        Self { publisher, dead_letter, dry_run, metrics: None }
+    /// A handler publishing through `publisher`, parking poison in `dead_letter` (without one, poison holds its
+    /// shard).
+    pub fn new(publisher: P, dead_letter: Option<D>) -> Self {
+        Self { publisher, dead_letter, metrics: None }
     }
 
     /// Writes each invocation's CloudWatch Embedded Metric Format document to `metrics`.
@@ -31,99 +47,81 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         self
     }
 
-    /// Handles one event within `invocation`. The response names the earliest record not delivered to every sink,
-    /// if any.
-    pub async fn handle(&self, event: &StreamEvent, invocation: &Invocation) -> DynamoDbEventResponse {
-        let budget = &invocation.budget;
+    /// Handles one event within `invocation`.
+    pub async fn handle(&self, event: &StreamEvent, invocation: &Invocation) -> Handled {
         let records = &event.records;
         let mut batch = Batch::decode(records);
-        if self.dry_run {
-            log_dry_run(&batch);
-            self.emit(BatchMetrics::count(&batch.tally(), &BatchOutcome::default()));
-            return response(None);
-        }
         let outcome = self.publisher.publish(&batch.events, invocation).await;
-        let published = batch.settle(&outcome, records);
+        let published = batch.settle(&outcome);
         let poison = std::mem::take(&mut batch.poison);
-        let poison_count = poison.len();
-        for poison in poison {
+        for item in &poison {
             // Records after the checkpoint come back on the retry: park them then, not twice.
-            if batch.earliest_failed.is_some_and(|earliest| poison.index > earliest) {
+            if batch.after_checkpoint(item.index) {
                 continue;
             }
-            match self.park(&poison, &records[poison.index], budget).await {
-                Parked::Yes => batch.dead_lettered += 1,
-                Parked::Skipped => {}
-                Parked::No => batch.fail(poison.index),
+            match self.park(item, &records[item.index], &invocation.budget).await {
+                Fate::Parked => batch.tally.parked += 1,
+                Fate::Skipped => {}
+                Fate::Held(sequence_number) => batch.hold(item.index, sequence_number),
             }
         }
-        let checkpoint = batch.checkpoint(records);
-        info!(records = records.len(), published, poison = poison_count, checkpoint, "batch done");
-        self.emit(BatchMetrics::count(&batch.tally(), &outcome));
-        response(checkpoint)
-    }
-
-    fn emit(&self, metrics: BatchMetrics) {
-        if let Some(Metrics { output, function_name }) = &self.metrics {
-            let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-            output(&metrics.document(now_ms, function_name.as_deref()));
+        let checkpoint = batch.checkpoint_index();
+        let response = response(batch.checkpoint());
+        info!(records = records.len(), published, poison = poison.len(), checkpoint = batch.checkpoint(), "batch done");
+        let tally = batch.into_tally();
+        if let Some(metrics) = &self.metrics {
+            metrics.write(&tally);
         }
+        Handled { response, checkpoint, tally, poison }
     }
 
     /// Parks poison in the dead-letter queue, or says why it could not.
-    async fn park(&self, poison: &Poison, raw: &RawValue, budget: &RetryBudget) -> Parked {
+    async fn park(&self, poison: &Poison, raw: &RawValue, budget: &RetryBudget) -> Fate {
         let sequence_number = poison.sequence_number.as_deref();
         let Some(dead_letter) = &self.dead_letter else {
-            if sequence_number.is_none() {
+            let Some(sequence_number) = sequence_number else {
                 error!(error = %poison.error, "skipped: a record without SequenceNumber cannot be checkpointed and no DEAD_LETTER_QUEUE_URL is set");
-                return Parked::Skipped;
-            }
+                return Fate::Skipped;
+            };
             error!(sequence_number, error = %poison.error, "poison holds its shard: no DEAD_LETTER_QUEUE_URL is set");
-            return Parked::No;
+            return Fate::Held(sequence_number.to_owned());
         };
-        let body = dead_letter::message(raw, poison.event.as_ref(), &poison.error);
-        let sent = tokio::time::timeout_at(budget.park_by(), dead_letter.send(body)).await;
-        match sent.unwrap_or_else(|_| Err(DeadLetterError::out_of_time())) {
-            Ok(()) => {
+        let parked = tokio::time::timeout_at(budget.park_by(), dead_letter.park(poison, raw)).await;
+        match parked.unwrap_or_else(|_| Err(DeadLetterError::out_of_time())) {
+            Ok(Parked::InQueue) => {
                 warn!(sequence_number, error = %poison.error, "dead-lettered");
-                Parked::Yes
+                Fate::Parked
             }
-            Err(error) if sequence_number.is_none() => {
-                error!(error = %error, poison = %poison.error, "lost: a record without SequenceNumber could not be dead-lettered");
-                Parked::Skipped
-            }
-            Err(error) => {
-                warn!(sequence_number, error = %error, "dead-letter queue unavailable: will be retried");
-                Parked::No
-            }
+            Ok(Parked::Skipped) => Fate::Skipped,
+            Err(error) => match sequence_number {
+                None => {
+                    error!(error = %error, poison = %poison.error, "lost: a record without SequenceNumber could not be dead-lettered");
+                    Fate::Skipped
+                }
+                Some(sequence_number) => {
+                    warn!(sequence_number, error = %error, "dead-letter queue unavailable: will be retried");
+                    Fate::Held(sequence_number.to_owned())
+                }
+            },
         }
     }
 }
 
 /// What became of a poison record.
-enum Parked {
+enum Fate {
     /// In the dead-letter queue.
-    Yes,
-    /// Holds its shard: it becomes the checkpoint.
-    No,
-    /// Neither parked nor checkpointable (no sequence number): logged as an error and skipped.
+    Parked,
+    /// Holds its shard: it becomes the checkpoint (this is its sequence number).
+    Held(String),
+    /// Neither parked nor held: logged and skipped (DRY_RUN; or no sequence number, so no checkpoint can name it).
     Skipped,
 }
 
-fn log_dry_run(batch: &Batch) {
-    for event in &batch.events {
-        info!(event = event.name(), event_id = %event.meta().event_id, detail = %event.to_json(), "DRY_RUN: would publish {}", event.name());
-    }
-    for poison in &batch.poison {
-        warn!(sequence_number = poison.sequence_number.as_deref(), error = %poison.error, "DRY_RUN: poison skipped, nothing dead-lettered");
-    }
-}
-
-fn response(checkpoint: Option<String>) -> DynamoDbEventResponse {
+fn response(checkpoint: Option<&str>) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     if let Some(sequence_number) = checkpoint {
         let mut failure = DynamoDbBatchItemFailure::default();
-        failure.item_identifier = Some(sequence_number);
+        failure.item_identifier = Some(sequence_number.to_owned());
         response.batch_item_failures.push(failure);
     }
     response

@@ -2,10 +2,12 @@
 
 use super::*;
 use crate::dead_letter::DeadLetterError;
-use crate::domain::DomainEvent;
+use crate::dry_run::{LogEachEvent, LogEachPoison};
 use crate::event::StreamEvent;
+use crate::publish::BatchOutcome;
 use crate::publish::{Delivery, EntryError};
 use crate::test_support::fixture_records;
+use score_fanout_events::DomainEvent;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -34,12 +36,12 @@ struct FakeDeadLetter {
 }
 
 impl DeadLetter for FakeDeadLetter {
-    fn send(&self, body: String) -> impl Future<Output = Result<(), DeadLetterError>> + Send {
+    fn park(&self, poison: &Poison, record: &RawValue) -> impl Future<Output = Result<Parked, DeadLetterError>> + Send {
         let result = if self.broken {
-            Err(DeadLetterError::for_test("queue unavailable"))
+            Err(DeadLetterError::new("queue unavailable"))
         } else {
-            self.bodies.lock().expect("lock").push(body);
-            Ok(())
+            self.bodies.lock().expect("lock").push(poison.dead_letter_message(record));
+            Ok(Parked::InQueue)
         };
         let hangs = self.hangs;
         async move {
@@ -63,7 +65,7 @@ fn handler(
     answer: impl Fn(&str) -> Delivery + Send + Sync + 'static,
     dead_letter: Option<FakeDeadLetter>,
 ) -> Handler<FakePublisher, FakeDeadLetter> {
-    Handler::new(FakePublisher { answer: Box::new(answer), published: Mutex::default() }, dead_letter, false)
+    Handler::new(FakePublisher { answer: Box::new(answer), published: Mutex::default() }, dead_letter)
 }
 
 fn batch() -> StreamEvent {
@@ -74,7 +76,11 @@ fn checkpoint(response: &DynamoDbEventResponse) -> Vec<Option<String>> {
     response.batch_item_failures.iter().map(|failure| failure.item_identifier.clone()).collect()
 }
 
-async fn run(handler: &Handler<FakePublisher, FakeDeadLetter>, event: &StreamEvent) -> DynamoDbEventResponse {
+async fn run<P: Publish, D: DeadLetter>(handler: &Handler<P, D>, event: &StreamEvent) -> DynamoDbEventResponse {
+    handled(handler, event).await.response
+}
+
+async fn handled<P: Publish, D: DeadLetter>(handler: &Handler<P, D>, event: &StreamEvent) -> Handled {
     handler.handle(event, &Invocation::new(RetryBudget::new(Duration::from_secs(60)))).await
 }
 
@@ -165,16 +171,30 @@ async fn an_event_a_sink_rejects_for_good_is_dead_lettered_with_the_event() {
 }
 
 #[tokio::test]
-async fn dry_run_sends_nothing_anywhere() {
-    let handler = Handler::new(
-        FakePublisher { answer: Box::new(delivered), published: Mutex::default() },
+async fn dry_run_parts_deliver_to_no_sink_and_skip_poison_without_parking_it() {
+    let handler = Handler::new(LogEachEvent, Some(LogEachPoison));
+    let handled = handled(&handler, &batch()).await;
+    assert!(handled.response.batch_item_failures.is_empty());
+    assert_eq!((handled.checkpoint, handled.tally.events, handled.tally.parked), (None, 6, 0));
+    assert!(handled.tally.published.is_empty(), "no sink: {:?}", handled.tally.published);
+    assert_eq!(handled.poison.iter().map(|p| p.index).collect::<Vec<_>>(), [3], "the poison, skipped");
+}
+
+#[tokio::test]
+async fn the_caller_learns_the_checkpoints_index_what_each_sink_took_and_what_was_parked() {
+    let handler = handler(
+        |id| if id == "a0000000000000000000000000000005" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
         Some(FakeDeadLetter::default()),
-        true,
     );
-    let response = run(&handler, &batch()).await;
-    assert!(response.batch_item_failures.is_empty());
-    assert!(handler.publisher.published.lock().expect("lock").is_empty());
-    assert!(handler.dead_letter.as_ref().expect("queue").bodies.lock().expect("lock").is_empty());
+    let handled = handled(&handler, &batch()).await;
+    // Records 0-7: events at 0, 1, 2, 4 (failed), 6, 7; 3 is poison (parked), 5 an equal-score MODIFY.
+    assert_eq!(handled.checkpoint, Some(4));
+    assert_eq!(checkpoint(&handled.response), vec![Some("200000000000000000005".to_owned())]);
+    let tally = &handled.tally;
+    assert_eq!((tally.records, tally.events, tally.settled_events), (8, 6, 3), "events before the checkpoint settle");
+    assert_eq!((tally.published_to("SNS"), tally.held, tally.parked), (5, 1, 1));
+    assert_eq!(handled.poison.len(), 1);
+    assert!(handled.poison[0].error.starts_with("record 200000000000000000004: field dynamodb.NewImage.score"));
 }
 
 #[tokio::test]
@@ -202,8 +222,8 @@ async fn an_empty_or_recordless_event_answers_no_failures() {
 async fn a_dead_letter_queue_that_hangs_is_abandoned_in_time_to_answer() {
     let handler = handler(delivered, Some(FakeDeadLetter { hangs: true, ..Default::default() }));
     let started = tokio::time::Instant::now();
-    let response = handler.handle(&batch(), &Invocation::new(RetryBudget::new(Duration::from_secs(4)))).await;
-    assert_eq!(checkpoint(&response), vec![Some("200000000000000000004".to_owned())]);
+    let handled = handler.handle(&batch(), &Invocation::new(RetryBudget::new(Duration::from_secs(4)))).await;
+    assert_eq!(checkpoint(&handled.response), vec![Some("200000000000000000004".to_owned())]);
     assert_eq!(started.elapsed(), Duration::from_millis(3750));
 }
 
@@ -267,7 +287,7 @@ async fn each_invocation_writes_one_metric_document() {
         |id| if id == "a0000000000000000000000000000005" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
         Some(FakeDeadLetter::default()),
     )
-    .with_metrics(crate::metrics::Metrics {
+    .with_metrics(Metrics {
         output: Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())),
         function_name: Some("score-fanout-prod-ScoreFanoutFunction".into()),
     });

@@ -7,6 +7,7 @@
 //! through `fmt::Write` and parses the span's fields back into a map for every line (docs/performance.md); a test
 //! holds each line to that formatter's values.
 
+use crate::metrics::{LINE_FIELD, LINE_TARGET};
 use lambda_runtime::tracing::subscriber::fmt::format::{FormatEvent, JsonFields, Writer};
 use lambda_runtime::tracing::subscriber::fmt::{FmtContext, FormattedFields};
 use lambda_runtime::tracing::subscriber::registry::LookupSpan;
@@ -16,10 +17,6 @@ use std::time::SystemTime;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 
-/// The target of the one event per invocation that carries its metrics document (`logging::metrics_output`).
-pub const METRICS_TARGET: &str = "score_fanout::metrics";
-/// The field of that event holding the CloudWatch Embedded Metric Format document.
-pub const METRICS_FIELD: &str = "emf";
 /// The keys Lambda reads; an event field of the same name gets this prefix.
 const RESERVED: [&str; 4] = ["timestamp", "level", "message", "requestId"];
 const CLASH_PREFIX: &str = "field_";
@@ -63,7 +60,7 @@ where
             let mut reused = buffers.try_borrow_mut();
             let mut own = Buffers::default();
             let Buffers { line, message, fields } = reused.as_deref_mut().unwrap_or(&mut own);
-            let metrics = event.metadata().target() == METRICS_TARGET;
+            let metrics = event.metadata().target() == LINE_TARGET;
             for buffer in [&mut *line, &mut *message, &mut *fields] {
                 buffer.clear();
             }
@@ -131,7 +128,7 @@ impl Fields<'_> {
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if self.metrics && field.name() == METRICS_FIELD {
+        if self.metrics && field.name() == LINE_FIELD {
             // The document is one JSON object written by metrics.rs: its members follow the line's own.
             if let Some(members) = value.trim().strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
                 self.fields.push(b',');

@@ -1,7 +1,8 @@
 //! The JSON log line: Lambda's keys first, and every value what tracing-subscriber's own JSON formatter writes for
 //! the same events (its flattened form, the current span beside), inside and outside spans.
 
-use super::{JsonLines, METRICS_TARGET};
+use super::JsonLines;
+use crate::metrics::LINE_TARGET;
 use lambda_runtime::tracing::subscriber;
 use lambda_runtime::tracing::subscriber::fmt::format::JsonFields;
 use lambda_runtime::tracing::subscriber::fmt::MakeWriter;
@@ -70,7 +71,7 @@ fn keys_in_order(line: &str) -> Vec<String> {
     serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_str(line), Keys).expect("an object")
 }
 
-/// The subscriber as `logging::init` builds it, writing to `out`.
+/// The subscriber as `logging::init_logging` builds it, writing to `out`.
 macro_rules! builder {
     ($out:expr) => {
         subscriber::fmt()
@@ -189,7 +190,7 @@ fn the_metrics_line_carries_the_configured_level_and_the_documents_members() {
     tracing::subscriber::with_default(subscriber, || {
         let span = info_span!("Lambda runtime invoke", requestId = REQUEST_ID);
         let _entered = span.enter();
-        info!(target: METRICS_TARGET, emf = r#"{"_aws":{"Timestamp":1},"RecordsReceived":3}"#);
+        info!(target: LINE_TARGET, emf = r#"{"_aws":{"Timestamp":1},"RecordsReceived":3}"#);
     });
     let line = &ours.lines()[0];
     let keys = keys_in_order(&ours.raw_lines()[0]);

@@ -3,7 +3,7 @@
 
 use super::sink::{Call, EntryError, Prepared, Sink};
 use super::wire::{self, Answer, Service, SharedTransport, WireError};
-use crate::domain::DomainEvent;
+use score_fanout_events::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 const SINK: &str = "EventBridge";

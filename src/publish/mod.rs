@@ -1,22 +1,23 @@
 //! Publishing domain events to every configured sink, and what became of each event.
 
-pub mod chunk;
-pub mod classify;
-pub mod eventbridge;
+mod chunk;
+mod classify;
+pub(crate) mod eventbridge;
 #[cfg(test)]
-pub mod fake_service;
-pub mod retry;
-pub mod sink;
-pub mod sns;
-pub mod wire;
+mod fake_service;
+pub(crate) mod retry;
+mod sink;
+pub(crate) mod sns;
+mod wire;
 
 pub use eventbridge::EventBridgeSink;
-pub use retry::{Invocation, RetryBudget, SinkOutcome, Window};
-pub use sink::{json_len, Call, EntryError, Prepared, Sink};
+pub use retry::{Invocation, RetryBudget, SinkOutcome, Window, FIRST_CALL_TIMEOUT};
+pub use sink::{json_len, EntryError, Sink};
 pub use sns::SnsSink;
+pub use wire::{Service, Transport};
 
-use crate::domain::DomainEvent;
 use retry::deliver;
+use score_fanout_events::DomainEvent;
 use std::future::Future;
 
 /// What became of one event across every sink.
@@ -58,18 +59,27 @@ pub trait Publish: Sync {
 }
 
 /// The configured sinks, published to at once, each with its window of requests in flight.
-#[derive(Default)]
 pub struct FanOut {
-    pub eventbridge: Option<EventBridgeSink>,
-    pub sns: Option<SnsSink>,
+    eventbridge: Option<EventBridgeSink>,
+    sns: Option<SnsSink>,
     /// The windows of EventBridge and SNS, kept across the warm invocations of this instance.
-    pub windows: [Window; 2],
+    windows: [Window; 2],
 }
 
 impl FanOut {
-    /// Each sink with up to `max_in_flight` requests at once (`MAX_REQUESTS_IN_FLIGHT`).
-    pub fn with_max_in_flight(self, max_in_flight: usize) -> Self {
-        Self { windows: [Window::new(max_in_flight), Window::new(max_in_flight)], ..self }
+    /// The sinks configured, each with up to `max_in_flight` requests at once (`MAX_REQUESTS_IN_FLIGHT`).
+    pub(crate) fn new(eventbridge: Option<EventBridgeSink>, sns: Option<SnsSink>, max_in_flight: usize) -> Self {
+        Self { eventbridge, sns, windows: [Window::new(max_in_flight), Window::new(max_in_flight)] }
+    }
+
+    /// The EventBridge sink, when `EVENT_BUS_NAME` is set.
+    pub fn eventbridge(&self) -> Option<&EventBridgeSink> {
+        self.eventbridge.as_ref()
+    }
+
+    /// The SNS sink, when `TOPIC_ARN` is set.
+    pub fn sns(&self) -> Option<&SnsSink> {
+        self.sns.as_ref()
     }
 }
 

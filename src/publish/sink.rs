@@ -3,8 +3,8 @@
 
 use super::classify::{self, Class, RequestFate};
 use super::wire::WireError;
-use crate::domain::DomainEvent;
 use crate::errors::with_causes;
+use score_fanout_events::DomainEvent;
 use std::error::Error;
 use std::future::Future;
 use std::sync::Arc;

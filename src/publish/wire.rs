@@ -177,3 +177,7 @@ async fn signed(
 
 /// The shared transport for both sinks.
 pub type SharedTransport = Arc<Transport>;
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;

@@ -9,7 +9,7 @@ use score_fanout_testkit::runtime_api::Options;
 
 /// A bus and a topic on the shared moto server; their name and ARN.
 async fn sinks(prefix: &str) -> (String, String) {
-    let sdk = moto::sdk_at(score_fanout::aws::sdk_loader(), moto::endpoint()).await;
+    let sdk = moto::sdk_at(score_fanout::sdk_loader(), moto::endpoint()).await;
     let bus = format!("{prefix}bus");
     aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("bus");
     let topic = aws_sdk_sns::Client::new(&sdk).create_topic().name(format!("{prefix}topic")).send().await;

@@ -15,7 +15,7 @@ type Seen = Vec<(Service, Option<String>, String)>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_invocations_trace_id_reaches_every_entry_and_every_sns_request() {
-    let sdk = moto::sdk_at(score_fanout::aws::sdk_loader(), moto::endpoint()).await;
+    let sdk = moto::sdk_at(score_fanout::sdk_loader(), moto::endpoint()).await;
     let prefix = moto::unique_prefix("tracing");
     let bus = format!("{prefix}bus");
     aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("bus");

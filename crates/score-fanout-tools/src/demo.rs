@@ -8,7 +8,7 @@ use crate::provision::{provision, ProvisionError, Stack};
 use crate::stream::{drive, Source, StartingPosition, StreamError};
 use crate::table::{n, s, GameTable, WriteError};
 use aws_config::SdkConfig;
-use score_fanout::config::{Config, Topic, DEFAULT_EVENT_SOURCE};
+use score_fanout::{Config, Topic, DEFAULT_EVENT_SOURCE};
 use std::time::Duration;
 
 /// Why the demo could not run.
@@ -23,7 +23,7 @@ pub enum DemoError {
     #[error(transparent)]
     Inbox(#[from] InboxError),
     #[error(transparent)]
-    Endpoint(#[from] score_fanout::aws::EndpointError),
+    Endpoint(#[from] score_fanout::EndpointError),
 }
 
 /// The function's configuration for a provisioned stack.
@@ -37,7 +37,7 @@ pub fn config_for(stack: &Stack, dry_run: bool) -> Config {
         log_level: None,
         json_logs: false,
         function_name: None,
-        max_in_flight: score_fanout::config::DEFAULT_MAX_IN_FLIGHT,
+        max_in_flight: score_fanout::DEFAULT_MAX_IN_FLIGHT,
     }
 }
 
@@ -63,7 +63,7 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
     let table = GameTable::new(aws_sdk_dynamodb::Client::new(sdk), &stack.table);
     write_demo_steps(&table, |step| println!("   {step}")).await?;
     println!("\n== 3. The function on the stream (its log)");
-    let handler = score_fanout::aws::handler(&config_for(&stack, false), sdk)?;
+    let handler = score_fanout::live_handler(&config_for(&stack, false), sdk)?;
     let mapping = Mapping { batch_size: 100, max_retries: 3, timeout: Duration::from_secs(60) };
     let client = aws_sdk_dynamodbstreams::Client::new(sdk);
     let on_failure = OnFailureBucket::new(aws_sdk_s3::Client::new(sdk), stack.failure_bucket.clone());
@@ -76,7 +76,7 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
         on_failure: Some(&on_failure),
     };
     let report = drive(&source, &handler).await?;
-    let records: usize = report.invocations.iter().map(|i| i.records).sum();
+    let records: usize = report.attempts.iter().map(|a| a.records).sum();
     println!("\n== 4. What the subscribers received");
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let inboxes = [
@@ -97,7 +97,7 @@ pub async fn run(sdk: &SdkConfig) -> Result<(), DemoError> {
     let skipped: usize = report.skipped.iter().map(|s| s.records).sum();
     println!(
         "\nSummary: 4 writes -> {records} stream records in {} invocation(s), {skipped} skipped -> {}",
-        report.invocations.len(),
+        report.attempts.len(),
         counts.join(", ")
     );
     Ok(())

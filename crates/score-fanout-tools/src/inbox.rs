@@ -2,7 +2,7 @@
 
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 use serde_json::Value;
 
 /// One message a subscriber queue received.

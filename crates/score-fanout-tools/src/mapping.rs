@@ -1,10 +1,7 @@
 //! Running the handler the way Lambda's event source mapping does: batches of records, each invocation resumed
 //! from the checkpoint it reported, a bounded number of retries, and the skipped range reported when they run out.
 
-use score_fanout::dead_letter::DeadLetter;
-use score_fanout::decode::sequence_number_of;
-use score_fanout::publish::{Publish, RetryBudget};
-use score_fanout::{Handler, StreamEvent};
+use score_fanout::{sequence_number_of, DeadLetter, Handler, Invocation, Publish, RetryBudget, StreamEvent, Tally};
 use serde_json::value::RawValue;
 use std::time::{Duration, Instant};
 
@@ -19,16 +16,19 @@ pub struct Mapping {
     pub timeout: Duration,
 }
 
-/// One invocation as it happened.
+/// One attempt at a batch: an invocation as it happened.
 #[derive(Clone, Debug)]
-pub struct Invocation {
+pub struct Attempt {
     /// Index of the batch's first record in the input.
     pub first: usize,
+    /// Records in the batch.
     pub records: usize,
     /// The `batchItemFailures` item the function answered, if any.
     pub checkpoint: Option<String>,
     /// How long the invocation took, to compare with its timeout.
     pub took: Duration,
+    /// What the handler did with the batch.
+    pub tally: Tally,
 }
 
 /// Records skipped once retries ran out, as Lambda's on-failure destination would record them.
@@ -45,15 +45,23 @@ pub struct Skipped {
 /// Everything that happened while feeding a list of records to the handler.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    pub invocations: Vec<Invocation>,
+    /// Every invocation, in order.
+    pub attempts: Vec<Attempt>,
+    /// The ranges skipped once retries ran out.
     pub skipped: Vec<Skipped>,
 }
 
 impl Report {
     /// Appends what happened in another stretch of the stream.
     pub fn extend(&mut self, other: Report) {
-        self.invocations.extend(other.invocations);
+        self.attempts.extend(other.attempts);
         self.skipped.extend(other.skipped);
+    }
+
+    /// The events of the records the function is done with: each record's event counted once, however many times
+    /// Lambda handed the record back.
+    pub fn settled_events(&self) -> u64 {
+        self.attempts.iter().map(|attempt| attempt.tally.settled_events).sum()
     }
 }
 
@@ -84,17 +92,16 @@ pub async fn feed<P: Publish, D: DeadLetter>(
         let end = (start + batch_size).min(records.len());
         let event = StreamEvent { records: records[start..end].to_vec() };
         let started = Instant::now();
-        let within = score_fanout::publish::Invocation::new(RetryBudget::new(mapping.timeout));
-        let response = handler.handle(&event, &within).await;
+        let within = Invocation::new(RetryBudget::new(mapping.timeout));
+        let handled = handler.handle(&event, &within).await;
         let took = started.elapsed();
-        let checkpoint = response.batch_item_failures.first().and_then(|failure| failure.item_identifier.clone());
-        report.invocations.push(Invocation {
-            first: start,
-            records: event.records.len(),
-            checkpoint: checkpoint.clone(),
-            took,
-        });
-        // Like Lambda, an identifier that names no record of the batch fails the whole batch.
+        let answer = handled.response.batch_item_failures.first();
+        let checkpoint = answer.and_then(|failure| failure.item_identifier.clone());
+        let tally = handled.tally;
+        let batch = event.records.len();
+        report.attempts.push(Attempt { first: start, records: batch, checkpoint: checkpoint.clone(), took, tally });
+        // Like Lambda, the mapping reads the answer's identifier against the batch itself (never the handler's own
+        // index of it): an identifier that names no record of the batch fails the whole batch.
         let failed_at = checkpoint.as_deref().map(|wanted| {
             records[start..end]
                 .iter()

@@ -5,7 +5,7 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use chrono::{DateTime, SecondsFormat, Utc};
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 use serde::{Deserialize, Serialize};
 
 /// Where Lambda writes the objects of every mapping in a bucket.

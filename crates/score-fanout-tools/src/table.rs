@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 
 /// Why a write failed.
 #[derive(Debug, thiserror::Error)]

@@ -61,7 +61,9 @@ impl RetryBudget {
 /// the invocation (`Lambda-Runtime-Trace-Id`), passed on to EventBridge and SNS so that a trace crosses into them.
 #[derive(Clone, Debug)]
 pub struct Invocation {
+    /// When retrying stops.
     pub budget: RetryBudget,
+    /// `Lambda-Runtime-Trace-Id`, when the invocation is traced.
     pub trace_header: Option<String>,
 }
 

@@ -13,16 +13,16 @@ mod progress;
 mod timeout;
 mod window;
 
-pub use budget::{backoff, Invocation, RetryBudget, MAX_RETRYING, MIN_RESERVE};
+pub use budget::{Invocation, RetryBudget};
 pub use progress::SinkOutcome;
 pub use timeout::BASE as FIRST_CALL_TIMEOUT;
-pub use window::{Signal, Window, DEFAULT_MAX};
+pub use window::{Signal, Window};
 
 use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};
 use super::sink::{Call, EntryError, Prepared, Sink};
-use crate::domain::DomainEvent;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use progress::{Pauses, Progress};
+use score_fanout_events::DomainEvent;
 use std::time::Duration;
 use timeout::CallTimeout;
 use tokio::time::Instant;

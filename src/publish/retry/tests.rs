@@ -1,6 +1,6 @@
 //! Retry engine tests on a scripted sink, with tokio's paused clock so backoff costs no real time.
 
-use super::budget::{BACKOFF_BASE, BACKOFF_CAP};
+use super::budget::{backoff, BACKOFF_BASE, BACKOFF_CAP, MAX_RETRYING};
 use super::*;
 use crate::test_support::deliver_all;
 use crate::test_support::{event_for_player, events};
@@ -292,7 +292,7 @@ async fn a_slow_sink_that_would_answer_is_let_finish_and_no_entry_is_sent_more_t
 async fn a_sink_that_stays_slow_gets_each_entry_once_in_the_next_warm_invocation() {
     let mut sink = ScriptedSink::new(false, |_, _| Ok(()));
     sink.latency = Duration::from_millis(2500);
-    let window = Window::default();
+    let window = Window::new(8);
     let warm = |events: Vec<DomainEvent>| {
         let (sink, window) = (&sink, &window);
         async move {

@@ -65,11 +65,6 @@ impl Window {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).last_slowest_answer = Some(took);
     }
 
-    /// The most requests the window may ever allow.
-    pub fn max(&self) -> usize {
-        self.max
-    }
-
     /// Takes in one request's signal: one more request per window's worth of quick answers; half on congestion.
     pub fn observe(&self, signal: Signal) {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -87,15 +82,6 @@ impl Window {
         }
     }
 }
-
-impl Default for Window {
-    fn default() -> Self {
-        Self::new(DEFAULT_MAX)
-    }
-}
-
-/// `MAX_REQUESTS_IN_FLIGHT`'s default.
-pub const DEFAULT_MAX: usize = crate::config::DEFAULT_MAX_IN_FLIGHT;
 
 #[cfg(test)]
 #[path = "window_tests.rs"]

@@ -21,8 +21,9 @@ pub struct SnsEntry {
     pub player_id: String,
     /// Attribute `schemaVersion`, so that a filter policy can pin the version a subscriber reads.
     pub schema_version: String,
-    /// FIFO topics only: the message group (the player) and the deduplication id (the eventId).
+    /// FIFO topics only: the message group (the player, [`message_group_id`]).
     pub group: Option<String>,
+    /// FIFO topics only: the deduplication id.
     pub deduplication_id: Option<String>,
 }
 
@@ -37,9 +38,11 @@ pub fn message_group_id(player_id: &str) -> String {
     }
 }
 
-/// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
-pub fn entry_size(entry: &SnsEntry) -> usize {
-    payload_size(entry.message.len(), entry.event_type, &entry.player_id, &entry.schema_version)
+impl SnsEntry {
+    /// The entry's share of the 256 KiB aggregate payload: the message plus its attributes' names, types and values.
+    pub fn size(&self) -> usize {
+        payload_size(self.message.len(), self.event_type, &self.player_id, &self.schema_version)
+    }
 }
 
 pub(super) fn payload_size(message_len: usize, event_type: &str, player_id: &str, schema_version: &str) -> usize {

@@ -3,14 +3,13 @@
 mod entry;
 mod query;
 
-pub use entry::{entry_size, message_group_id, SnsEntry};
+pub use entry::{message_group_id, SnsEntry};
 
 use super::sink::{Call, EntryError, Prepared, Sink};
 use super::wire::{self, Service, SharedTransport};
-use crate::config::Topic;
-use crate::domain::DomainEvent;
 use entry::payload_size;
 use query::{BatchResult, Failure};
+use score_fanout_events::DomainEvent;
 
 const SINK: &str = "SNS";
 /// The name requests to SNS are signed for.
@@ -20,18 +19,20 @@ pub const SIGNING_NAME: &str = "sns";
 pub struct SnsSink {
     transport: SharedTransport,
     service: Service,
-    topic: Topic,
+    topic_arn: String,
+    /// A FIFO topic orders each message group and deduplicates.
+    fifo: bool,
 }
 
 impl SnsSink {
-    /// A sink for `topic`.
-    pub fn new(transport: SharedTransport, service: Service, topic: Topic) -> Self {
-        Self { transport, service, topic }
+    /// A sink for the topic `topic_arn`, FIFO or not.
+    pub fn new(transport: SharedTransport, service: Service, topic_arn: impl Into<String>, fifo: bool) -> Self {
+        Self { transport, service, topic_arn: topic_arn.into(), fifo }
     }
 
     /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
     pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
-        let fifo = self.topic.fifo;
+        let fifo = self.fifo;
         SnsEntry {
             id: format!("e{index}"),
             message: event.to_json(),
@@ -69,16 +70,16 @@ impl Sink for SnsSink {
     fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry> {
         let entry = self.to_entry(event, index);
         let group = entry.group.clone();
-        Prepared { size: entry_size(&entry), entry, group }
+        Prepared { size: entry.size(), entry, group }
     }
 
     fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
         let size = payload_size(json_len, event.name(), event.player_id(), &event.meta().schema_version);
-        Prepared { size, entry: (), group: self.topic.fifo.then(|| message_group_id(event.player_id())) }
+        Prepared { size, entry: (), group: self.fifo.then(|| message_group_id(event.player_id())) }
     }
 
     async fn send(&self, entries: Vec<Self::Entry>, call: &Call<'_>) -> Vec<Result<(), EntryError>> {
-        let body = query::request_body(&self.topic.arn, &entries);
+        let body = query::request_body(&self.topic_arn, &entries);
         let content_type = ("content-type", "application/x-www-form-urlencoded");
         // SNS takes the X-Ray context from the publishing request's header and carries it on to its deliveries.
         let headers: Vec<(&str, &str)> = match call.trace_header {

@@ -39,8 +39,7 @@ fn sink_answering(
     answer: impl Fn(usize, &[(String, String)]) -> (u16, String) + Send + Sync + 'static,
 ) -> (SnsSink, Arc<Mutex<Vec<Received>>>) {
     let (transport, service, received) = fake(SIGNING_NAME, move |call, body| answer(call, &entries_of(body)));
-    let topic = Topic { arn: topic.to_owned(), fifo: topic.ends_with(".fifo") };
-    (SnsSink::new(transport, service, topic), received)
+    (SnsSink::new(transport, service, topic, topic.ends_with(".fifo")), received)
 }
 
 /// An answer with every listed entry successful except those `failure` maps to (code, sender fault).
@@ -78,7 +77,7 @@ fn a_standard_entry_carries_the_event_json_and_filterable_attributes() {
     assert_eq!((entry.group.as_deref(), entry.deduplication_id.as_deref()), (None, None));
     let attributes = ["eventType", "PlayerAdded", "playerId", "p0", "schemaVersion", "1"].concat().len() + 3 * 6;
     let size = event.to_json().len() + attributes;
-    assert_eq!(entry_size(&entry), size);
+    assert_eq!(entry.size(), size);
 }
 
 #[test]
@@ -88,7 +87,7 @@ fn a_fifo_entry_groups_by_player_and_deduplicates_by_event_id() {
     let entry = sink.to_entry(&event, 3);
     assert_eq!(entry.group.as_deref(), Some("1234"));
     let measured = sink.measure(&event, crate::publish::json_len(&event), 3);
-    assert_eq!((measured.size, measured.group), (entry_size(&entry), entry.group.clone()));
+    assert_eq!((measured.size, measured.group), (entry.size(), entry.group.clone()));
     assert_eq!(entry.deduplication_id.as_deref(), Some("ev3"));
 }
 

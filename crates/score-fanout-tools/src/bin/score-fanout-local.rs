@@ -3,8 +3,7 @@
 //! comes from the same environment variables as in Lambda (see the README).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use score_fanout::errors::with_causes;
-use score_fanout::{aws, logging, Config};
+use score_fanout::{init_logging, init_logging_with, live_handler, sdk_config, with_causes, Config};
 use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::{feed, read_event_file, Mapping, Report};
 use score_fanout_tools::on_failure::OnFailureBucket;
@@ -102,10 +101,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
-    let sdk = aws::sdk_config().await;
+    let sdk = sdk_config().await;
     match command {
         Command::Provision => {
-            let stack = provision(&sdk, "", score_fanout::config::DEFAULT_EVENT_SOURCE).await?;
+            let stack = provision(&sdk, "", score_fanout::DEFAULT_EVENT_SOURCE).await?;
             let config = demo::config_for(&stack, false);
             println!("EVENT_BUS_NAME={}", stack.bus);
             println!("TOPIC_ARN={}", stack.topic_arn);
@@ -123,14 +122,14 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             Ok(Report::default())
         }
         Command::Demo => {
-            logging::init_with(None, false);
+            init_logging_with(None, false);
             demo::run(&sdk).await?;
             Ok(Report::default())
         }
         Command::Files { files, mapping } => {
             let config = Config::from_env()?;
-            logging::init(&config);
-            let handler = aws::handler(&config, &sdk)?;
+            init_logging(&config);
+            let handler = live_handler(&config, &sdk)?;
             let mut report = Report::default();
             for path in files {
                 report.extend(feed(&handler, read_event_file(&path)?, mapping.mapping()).await);
@@ -139,8 +138,8 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
         }
         Command::Stream { stream_arn, table, from, follow, on_failure_bucket, mapping } => {
             let config = Config::from_env()?;
-            logging::init(&config);
-            let handler = aws::handler(&config, &sdk)?;
+            init_logging(&config);
+            let handler = live_handler(&config, &sdk)?;
             let stream_arn = match (stream_arn, table) {
                 (Some(arn), _) => arn,
                 (None, table) => latest_stream_arn(&sdk, &table.unwrap_or_default()).await?,
@@ -172,10 +171,10 @@ async fn latest_stream_arn(sdk: &aws_config::SdkConfig, table: &str) -> Result<S
 }
 
 fn summarize(report: &Report) -> ExitCode {
-    for invocation in &report.invocations {
+    for attempt in &report.attempts {
         let failures =
-            invocation.checkpoint.as_ref().map_or_else(String::new, |s| format!("{{\"itemIdentifier\":\"{s}\"}}"));
-        eprintln!("invocation: {} record(s) -> {{\"batchItemFailures\":[{failures}]}}", invocation.records);
+            attempt.checkpoint.as_ref().map_or_else(String::new, |s| format!("{{\"itemIdentifier\":\"{s}\"}}"));
+        eprintln!("invocation: {} record(s) -> {{\"batchItemFailures\":[{failures}]}}", attempt.records);
     }
     let skipped: usize = report.skipped.iter().map(|range| range.records).sum();
     for range in &report.skipped {

@@ -3,10 +3,9 @@
 //! from the same environment variables as in Lambda (the sinks to publish to); see docs/operations.md.
 
 use clap::{Parser, Subcommand};
-use score_fanout::errors::with_causes;
-use score_fanout::{aws, logging, Config};
+use score_fanout::{init_logging, sdk_config, with_causes, Config};
 use score_fanout_tools::mapping::Mapping;
-use score_fanout_tools::redrive::{self, redrive_poison, redrive_skipped, Bucket, Line, Outcome, Queue};
+use score_fanout_tools::redrive::{self, redrive_poison, redrive_skipped, Bucket, Line, Outcome, Queue, Redriver};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -55,15 +54,16 @@ async fn main() -> ExitCode {
         eprintln!("{why}");
     }
     cli.dry_run = dry_run;
-    // Replayed batches are handled exactly as the function would, poison parked included; re-driven poison that
-    // still fails stays in the queue it came from instead of being parked a second time.
-    if matches!(cli.command, Command::Poison { .. }) {
-        config.dead_letter_queue_url = None;
-    }
-    logging::init(&config);
-    let sdk = aws::sdk_config().await;
-    let handler = match aws::handler(&config, &sdk) {
-        Ok(handler) => handler,
+    // A dry run is the function's DRY_RUN: the handler sends nothing anywhere and logs what it would send.
+    config.dry_run = dry_run;
+    init_logging(&config);
+    let sdk = sdk_config().await;
+    let redriver = match &cli.command {
+        Command::Skipped { .. } => Redriver::for_skipped(&config, &sdk),
+        Command::Poison { .. } => Redriver::for_poison(&config, &sdk),
+    };
+    let redriver = match redriver {
+        Ok(redriver) => redriver,
         Err(error) => return fail(&error, "configuration error"),
     };
     let timeout = Duration::from_secs(cli.timeout);
@@ -71,11 +71,11 @@ async fn main() -> ExitCode {
         Command::Skipped { bucket, max_retries } => {
             let s3 = aws_sdk_s3::Client::new(&sdk);
             let mapping = Mapping { batch_size: 100, max_retries: *max_retries, timeout };
-            redrive_skipped(&Bucket { s3: &s3, name: bucket }, &handler, mapping, cli.dry_run).await
+            redrive_skipped(&Bucket { s3: &s3, name: bucket }, &redriver, mapping).await
         }
         Command::Poison { queue_url } => {
             let sqs = aws_sdk_sqs::Client::new(&sdk);
-            redrive_poison(&Queue { sqs: &sqs, url: queue_url }, &handler, timeout, cli.dry_run).await
+            redrive_poison(&Queue { sqs: &sqs, url: queue_url }, &redriver, timeout).await
         }
     };
     match result {

@@ -1,7 +1,7 @@
 //! Why provisioning failed: the resource and the service's answer.
 
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 
 /// Why provisioning failed.
 #[derive(Debug, thiserror::Error)]

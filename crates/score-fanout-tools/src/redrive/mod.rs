@@ -13,6 +13,31 @@ pub use poison::redrive_poison;
 pub use queue::Queue;
 pub use skipped::{redrive_skipped, Bucket, REDRIVEN_TAG};
 
+use aws_config::SdkConfig;
+use score_fanout::{live_handler, Config, EndpointError, LiveHandler};
+
+/// The function's handler as a redrive runs it, built from the function's configuration: in DRY_RUN (`--dry-run`)
+/// it is DRY_RUN's, which sends nothing anywhere, and the redrive then tags and deletes nothing; the two can never
+/// disagree.
+pub struct Redriver {
+    handler: LiveHandler,
+    dry_run: bool,
+}
+
+impl Redriver {
+    /// For skipped batches: the function's handler exactly, which parks what is now poison.
+    pub fn for_skipped(config: &Config, sdk: &SdkConfig) -> Result<Self, EndpointError> {
+        Ok(Self { handler: live_handler(config, sdk)?, dry_run: config.dry_run })
+    }
+
+    /// For parked poison: the function's sinks without its dead-letter queue, so that what still fails stays in the
+    /// queue it came from instead of being parked a second time.
+    pub fn for_poison(config: &Config, sdk: &SdkConfig) -> Result<Self, EndpointError> {
+        let config = Config { dead_letter_queue_url: None, ..config.clone() };
+        Self::for_skipped(&config, sdk)
+    }
+}
+
 /// Whether a redrive runs dry, and why when the environment decided it. In `DRY_RUN` the handler delivers nothing
 /// and answers that nothing failed, so a real redrive would tag or delete what it never sent: `DRY_RUN=true` makes
 /// every redrive a dry run, and says so.

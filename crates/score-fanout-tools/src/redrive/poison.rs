@@ -3,21 +3,17 @@
 
 use super::outcome::{Line, Outcome, RedriveError};
 use super::queue::Queue;
-use score_fanout::dead_letter::DeadLetter;
-use score_fanout::decode::{decode, sequence_number_of};
-use score_fanout::publish::{Invocation, Publish, RetryBudget};
-use score_fanout::{Handler, StreamEvent};
+use super::Redriver;
+use score_fanout::{sequence_number_of, Invocation, RetryBudget, StreamEvent};
 use serde_json::value::RawValue;
 
-/// Re-drives parked poison through `handler`, which must have no dead-letter queue of its own (what still fails
-/// stays where it is instead of being parked twice).
-pub async fn redrive_poison<P: Publish, D: DeadLetter>(
+/// Re-drives parked poison through `redriver` ([`Redriver::for_poison`]); a dry run deletes nothing.
+pub async fn redrive_poison(
     queue: &Queue<'_>,
-    handler: &Handler<P, D>,
+    redriver: &Redriver,
     timeout: std::time::Duration,
-    dry_run: bool,
 ) -> Result<Vec<Line>, RedriveError> {
-    queue.work_through(async |body| redrive_one(body, handler, timeout, dry_run).await).await
+    queue.work_through(async |body| redrive_one(body, redriver, timeout).await).await
 }
 
 #[derive(serde::Deserialize)]
@@ -27,12 +23,7 @@ struct Parked {
     truncated: bool,
 }
 
-async fn redrive_one<P: Publish, D: DeadLetter>(
-    body: &str,
-    handler: &Handler<P, D>,
-    timeout: std::time::Duration,
-    dry_run: bool,
-) -> Line {
+async fn redrive_one(body: &str, redriver: &Redriver, timeout: std::time::Duration) -> Line {
     let parked: Parked = match serde_json::from_str(body) {
         Ok(parked) => parked,
         Err(error) => {
@@ -45,19 +36,14 @@ async fn redrive_one<P: Publish, D: DeadLetter>(
                    by its Keys (docs/operations.md, Poison)";
         return Line { subject, outcome: Outcome::Kept(why.into()) };
     }
-    let events = match decode(&parked.record) {
-        Ok(decoded) => usize::from(decoded.event.is_some()),
-        Err(error) => return Line { subject, outcome: Outcome::Kept(format!("still poison: {error}")) },
-    };
-    if dry_run {
-        return Line { subject, outcome: Outcome::WouldRedrive { records: 1, events } };
-    }
     let within = Invocation::new(RetryBudget::new(timeout));
-    let response = handler.handle(&StreamEvent { records: vec![parked.record] }, &within).await;
-    let outcome = if response.batch_item_failures.is_empty() {
-        Outcome::Redriven { records: 1, events }
-    } else {
-        Outcome::Kept("not delivered to every sink (see the log)".into())
+    let handled = redriver.handler.handle(&StreamEvent { records: vec![parked.record] }, &within).await;
+    let events = handled.tally.events as usize;
+    let outcome = match (handled.poison.first(), handled.checkpoint) {
+        (Some(poison), _) => Outcome::Kept(format!("still poison: {}", poison.error)),
+        (None, Some(_)) => Outcome::Kept("not delivered to every sink (see the log)".into()),
+        (None, None) if redriver.dry_run => Outcome::WouldRedrive { records: 1, events },
+        (None, None) => Outcome::Redriven { records: 1, events },
     };
     Line { subject, outcome }
 }

@@ -3,13 +3,13 @@
 
 use super::outcome::{Line, Outcome, RedriveError};
 use indicatif::ProgressBar;
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 
 /// How long received messages stay hidden from other readers while a redrive works on them.
 const VISIBILITY_SECONDS: i32 = 900;
 /// Long polling: an empty answer after waiting means the queue holds nothing visible. A short poll asks only some
 /// of SQS's servers and may answer empty while a few messages wait on others. One second keeps the call within the
-/// SDK's per-attempt timeout (`score_fanout::aws::sdk_loader`).
+/// SDK's per-attempt timeout (`score_fanout::sdk_loader`).
 const WAIT_SECONDS: i32 = 1;
 
 /// A queue the redrive reads, deleting only what it finished.

@@ -4,15 +4,12 @@
 //! a rerun; an object without a readable payload, or one S3 cannot serve now, is kept and reported, never deleted.
 
 use super::outcome::{Line, Outcome, RedriveError};
+use super::Redriver;
 use crate::mapping::{feed, Mapping};
 use crate::on_failure::{OnFailureRecord, KEY_PREFIX};
 use aws_sdk_s3::types::{Tag, Tagging};
 use indicatif::ProgressBar;
-use score_fanout::dead_letter::DeadLetter;
-use score_fanout::decode::decode;
-use score_fanout::errors::sdk_error_detail;
-use score_fanout::publish::Publish;
-use score_fanout::{Handler, StreamEvent};
+use score_fanout::{sdk_error_detail, StreamEvent};
 
 /// The tag an object gets once every record of it was delivered; its value is when.
 pub const REDRIVEN_TAG: &str = "score-fanout-redriven";
@@ -23,13 +20,12 @@ pub struct Bucket<'a> {
     pub name: &'a str,
 }
 
-/// Redrives every skipped batch in `bucket` through `handler` (which parks what is now poison), with a progress bar;
-/// `dry_run` says what would be sent and changes nothing.
-pub async fn redrive_skipped<P: Publish, D: DeadLetter>(
+/// Redrives every skipped batch in `bucket` through `redriver` ([`Redriver::for_skipped`]), with a progress bar; a
+/// dry run tags nothing.
+pub async fn redrive_skipped(
     bucket: &Bucket<'_>,
-    handler: &Handler<P, D>,
+    redriver: &Redriver,
     mapping: Mapping,
-    dry_run: bool,
 ) -> Result<Vec<Line>, RedriveError> {
     let keys = bucket.keys().await?;
     let progress = ProgressBar::new(keys.len() as u64);
@@ -38,7 +34,7 @@ pub async fn redrive_skipped<P: Publish, D: DeadLetter>(
         // One object S3 cannot serve now is reported, and the others are still redriven.
         let outcome = match bucket.redriven_at(&key).await {
             Ok(Some(at)) => Ok(Outcome::AlreadyRedriven(format!("already delivered {at}: not sent again"))),
-            Ok(None) => redrive_object(bucket, &key, handler, mapping, dry_run).await,
+            Ok(None) => redrive_object(bucket, &key, redriver, mapping).await,
             Err(error) => Err(error),
         };
         let outcome = outcome.unwrap_or_else(|error| Outcome::Kept(format!("{error}: left as it was for a rerun")));
@@ -49,27 +45,26 @@ pub async fn redrive_skipped<P: Publish, D: DeadLetter>(
     Ok(lines)
 }
 
-async fn redrive_object<P: Publish, D: DeadLetter>(
+async fn redrive_object(
     bucket: &Bucket<'_>,
     key: &str,
-    handler: &Handler<P, D>,
+    redriver: &Redriver,
     mapping: Mapping,
-    dry_run: bool,
 ) -> Result<Outcome, RedriveError> {
     let records = match read_payload(&bucket.read(key).await?) {
         Ok(event) => event.records,
         Err(why) => return Ok(Outcome::Kept(format!("{why}: kept for a human to read"))),
     };
     let count = records.len();
-    let events = records.iter().filter(|r| decode(r).ok().and_then(|d| d.event).is_some()).count();
-    if dry_run {
-        return Ok(Outcome::WouldRedrive { records: count, events });
-    }
-    let report = feed(handler, records, mapping).await;
+    let report = feed(&redriver.handler, records, mapping).await;
     if let Some(skipped) = report.skipped.first() {
         let from = skipped.first_sequence_number.as_deref().unwrap_or("?");
         let why = format!("still failing from {from}: {} record(s) not delivered (see the log)", skipped.records);
         return Ok(Outcome::Kept(why));
+    }
+    let events = report.settled_events() as usize;
+    if redriver.dry_run {
+        return Ok(Outcome::WouldRedrive { records: count, events });
     }
     if let Err(error) = bucket.tag_redriven(key).await {
         return Ok(Outcome::Kept(format!("delivered, but not tagged ({error}): a rerun sends its events again")));

@@ -2,7 +2,7 @@
 //! after its parent's, so a parent is read to its end before its children (as the event source mapping does).
 
 use super::source::{Source, StreamError};
-use score_fanout::errors::sdk_error_detail;
+use score_fanout::sdk_error_detail;
 use std::collections::HashSet;
 
 /// One shard of the stream.

@@ -58,7 +58,7 @@ async fn shards_sharing_a_throttled_quota_settle_under_it_and_lose_nothing() {
     let shards = (0..SHARDS).map(|shard| {
         let records: Vec<_> = all.records.iter().skip(shard).step_by(SHARDS).cloned().collect();
         // Each shard is its own function instance, with windows of its own.
-        let handler = score_fanout::aws::handler(&config_for(&stack, false), &proxy_sdk).expect("endpoints resolve");
+        let handler = score_fanout::live_handler(&config_for(&stack, false), &proxy_sdk).expect("endpoints resolve");
         async move { feed(&handler, records, mapping).await }
     });
     let reports = futures_util::future::join_all(shards).await;

@@ -1,10 +1,7 @@
 //! The fault matrix: the function against the local AWS through a fault-injecting proxy. Each fault is checked
 //! against what the sinks actually received, the answer (`batchItemFailures`) and the deadline.
 
-use score_fanout::aws::LiveHandler;
-use score_fanout::publish::retry::FIRST_CALL_TIMEOUT;
-use score_fanout::publish::Invocation;
-use score_fanout::{RetryBudget, StreamEvent};
+use score_fanout::{Invocation, LiveHandler, RetryBudget, StreamEvent, FIRST_CALL_TIMEOUT};
 use score_fanout_testkit::fault_proxy::{Call, Fault, FaultProxy, Service};
 use score_fanout_testkit::moto;
 use score_fanout_testkit::records::RecordMaker;
@@ -28,7 +25,7 @@ pub(crate) async fn rig(
     let sdk = crate::harness().await;
     let stack = provision(&sdk, &moto::unique_prefix(test), "game.scores").await.expect("provisioning");
     let proxy = FaultProxy::start(moto::endpoint(), 7, policy).await;
-    let handler = score_fanout::aws::handler(&config_for(&stack, false), &crate::sdk_at(&proxy.endpoint).await)
+    let handler = score_fanout::live_handler(&config_for(&stack, false), &crate::sdk_at(&proxy.endpoint).await)
         .expect("endpoints resolve");
     Rig { sdk, stack, proxy, handler }
 }
@@ -43,10 +40,10 @@ impl Rig {
     pub(crate) async fn invoke(&self, records: &RecordMaker, timeout: Duration) -> Outcome {
         let event = StreamEvent { records: records.records.clone() };
         let started = Instant::now();
-        let response = self.handler.handle(&event, &Invocation::new(RetryBudget::new(timeout))).await;
+        let handled = self.handler.handle(&event, &Invocation::new(RetryBudget::new(timeout))).await;
         let took = started.elapsed();
         assert!(took < timeout, "answered after {took:?}, past the {timeout:?} deadline");
-        let checkpoint = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
+        let checkpoint = handled.response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
         Outcome { checkpoint, took }
     }
 
@@ -130,17 +127,17 @@ async fn a_refused_connection_is_an_outage_answered_with_a_checkpoint_not_an_err
     let rig = rig("refused", |_, _| Fault::Forward).await;
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let unreachable = crate::sdk_at(&format!("http://127.0.0.1:{closed_port}")).await;
-    let handler = score_fanout::aws::handler(&config_for(&rig.stack, false), &unreachable).expect("endpoints resolve");
+    let handler = score_fanout::live_handler(&config_for(&rig.stack, false), &unreachable).expect("endpoints resolve");
     let records = players(3);
     let started = Instant::now();
-    let response = handler
+    let handled = handler
         .handle(
             &StreamEvent { records: records.records.clone() },
             &Invocation::new(RetryBudget::new(Duration::from_secs(4))),
         )
         .await;
     assert!(started.elapsed() < Duration::from_secs(4));
-    let checkpoint = response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
+    let checkpoint = handled.response.batch_item_failures.first().and_then(|f| f.item_identifier.clone());
     assert_eq!(checkpoint.as_deref(), Some(records.expected[0].sequence_number.as_str()));
 }
 

@@ -33,8 +33,8 @@ async fn harness() -> SdkConfig {
     moto::sdk_at(patient, moto::endpoint()).await
 }
 
-/// The function's own SDK settings (`score_fanout::aws::sdk_loader`), at an endpoint on this machine: the shared
+/// The function's own SDK settings (`score_fanout::sdk_loader`), at an endpoint on this machine: the shared
 /// local server, or a fault proxy in front of it.
 async fn sdk_at(endpoint: &str) -> SdkConfig {
-    moto::sdk_at(score_fanout::aws::sdk_loader(), endpoint).await
+    moto::sdk_at(score_fanout::sdk_loader(), endpoint).await
 }

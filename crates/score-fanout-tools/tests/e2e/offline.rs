@@ -30,7 +30,7 @@ impl Fixture {
     async fn run_function(&self, dry_run: bool) -> Report {
         let function_sdk = crate::sdk_at(moto::endpoint()).await;
         let handler =
-            score_fanout::aws::handler(&config_for(&self.stack, dry_run), &function_sdk).expect("endpoints resolve");
+            score_fanout::live_handler(&config_for(&self.stack, dry_run), &function_sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
         let source = Source {
             streams: &streams,
@@ -76,7 +76,7 @@ async fn the_demo_steps_give_one_event_per_change_and_nothing_for_an_equal_score
     let fixture = fixture("demo").await;
     write_demo_steps(&fixture.table, |_| {}).await.expect("writes");
     let report = fixture.run_function(false).await;
-    assert!(report.skipped.is_empty() && report.invocations.iter().all(|i| i.checkpoint.is_none()), "{report:?}");
+    assert!(report.skipped.is_empty() && report.attempts.iter().all(|a| a.checkpoint.is_none()), "{report:?}");
 
     let expected = counts(&[("PlayerAdded", 1), ("PlayerRemoved", 1), ("ScoreChanged", 1)]);
     let rule = fixture.received(&fixture.stack.queues.rule).await;
@@ -115,7 +115,7 @@ async fn a_burst_of_writes_across_many_players_arrives_complete() {
         fixture.table.delete(player, "Aug 23").await.expect("delete");
     }
     let report = fixture.run_function(false).await;
-    assert!(report.invocations.len() >= 3, "250 records in batches of 100: {report:?}");
+    assert!(report.attempts.len() >= 3, "250 records in batches of 100: {report:?}");
 
     let expected = counts(&[("PlayerAdded", 120), ("PlayerRemoved", 50), ("ScoreChanged", 40)]);
     for queue in [&fixture.stack.queues.rule, &fixture.stack.queues.all_events] {
@@ -132,7 +132,7 @@ async fn a_poison_record_lands_whole_in_the_dead_letter_queue_and_later_records_
     fixture.table.put("1234", "Aug 23", s("forty-four")).await.expect("poison put");
     fixture.table.put("5678", "Aug 23", n(7)).await.expect("good put");
     let report = fixture.run_function(false).await;
-    assert!(report.invocations.iter().all(|i| i.checkpoint.is_none()), "poison must not hold the shard: {report:?}");
+    assert!(report.attempts.iter().all(|a| a.checkpoint.is_none()), "poison must not hold the shard: {report:?}");
 
     let poison = fixture.received(&fixture.stack.queues.poison).await;
     assert_eq!(poison.len(), 1);
@@ -154,7 +154,7 @@ async fn dry_run_sends_nothing_anywhere() {
     write_demo_steps(&fixture.table, |_| {}).await.expect("writes");
     fixture.table.put("9999", "Aug 23", s("not a number")).await.expect("poison put");
     let report = fixture.run_function(true).await;
-    assert!(report.invocations.iter().all(|i| i.checkpoint.is_none()));
+    assert!(report.attempts.iter().all(|a| a.checkpoint.is_none()));
     let queues = &fixture.stack.queues;
     for queue in [&queues.rule, &queues.all_events, &queues.score_changed, &queues.poison] {
         assert!(fixture.received(queue).await.is_empty(), "{queue} received something in DRY_RUN");

@@ -3,9 +3,8 @@
 //! function's own adapters publish a set of events, and each queue must receive exactly the events its recipe says.
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use score_fanout::config::Topic;
-use score_fanout::domain::{DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, RemovalReason, ScoreChanged};
-use score_fanout::publish::{Delivery, Invocation, Publish, RetryBudget};
+use score_fanout::{Delivery, Invocation, Publish, RetryBudget, Topic};
+use score_fanout_events::{DomainEvent, EventMeta, PlayerAdded, PlayerRemoved, RemovalReason, ScoreChanged};
 use score_fanout_testkit::moto;
 use std::time::Duration;
 
@@ -156,7 +155,7 @@ async fn each_recipe_selects_the_events_it_promises() {
     }
 
     let topic = Topic { arn: topic_arn.clone(), fifo: false };
-    let fan_out = score_fanout::aws::fan_out(&sdk, Some(&bus_name), "game.scores", Some(&topic)).expect("endpoints");
+    let fan_out = score_fanout::fan_out(&sdk, Some(&bus_name), "game.scores", Some(&topic), 8).expect("endpoints");
     let published = fan_out.publish(&events(), &Invocation::new(RetryBudget::new(Duration::from_secs(30)))).await;
     assert!(published.deliveries.iter().all(|d| matches!(d, Delivery::Delivered)), "{:?}", published.deliveries);
 

@@ -11,7 +11,7 @@ use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::Mapping;
 use score_fanout_tools::on_failure::{OnFailureBucket, KEY_PREFIX};
 use score_fanout_tools::provision::{provision, Stack};
-use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Outcome, Queue};
+use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Outcome, Queue, Redriver};
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
 use score_fanout_tools::table::{n, s, GameTable};
 use std::collections::HashSet;
@@ -49,7 +49,7 @@ impl Rig {
     /// The function on the table's stream, as the event source mapping runs it, skipped batches kept in the bucket.
     async fn run_function(&self, mapping: Mapping) {
         let handler =
-            score_fanout::aws::handler(&config_for(&self.stack, false), &self.proxy_sdk).expect("endpoints resolve");
+            score_fanout::live_handler(&config_for(&self.stack, false), &self.proxy_sdk).expect("endpoints resolve");
         let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
         let on_failure = OnFailureBucket::new(self.s3(), self.stack.failure_bucket.clone());
         let source = Source {
@@ -67,16 +67,14 @@ impl Rig {
         aws_sdk_s3::Client::new(&self.sdk)
     }
 
-    /// The skipped-batch redrive's handler: the function's own configuration, straight to the sinks.
-    fn redrive_handler(&self) -> score_fanout::aws::LiveHandler {
-        score_fanout::aws::handler(&config_for(&self.stack, false), &self.direct_sdk).expect("endpoints resolve")
+    /// The skipped-batch redrive: the function's own configuration, straight to the sinks.
+    fn skipped_redriver(&self, dry_run: bool) -> Redriver {
+        Redriver::for_skipped(&config_for(&self.stack, dry_run), &self.direct_sdk).expect("endpoints resolve")
     }
 
-    /// The poison redrive's handler: the function's sinks, no dead-letter queue (what still fails stays put).
-    fn poison_handler(&self) -> score_fanout::aws::LiveHandler {
-        let mut config = config_for(&self.stack, false);
-        config.dead_letter_queue_url = None;
-        score_fanout::aws::handler(&config, &self.direct_sdk).expect("endpoints resolve")
+    /// The poison redrive: the function's sinks, no dead-letter queue (what still fails stays put).
+    fn poison_redriver(&self) -> Redriver {
+        Redriver::for_poison(&config_for(&self.stack, false), &self.direct_sdk).expect("endpoints resolve")
     }
 
     async fn event_ids_in(&self, queue: &str) -> Vec<String> {
@@ -96,12 +94,13 @@ impl Rig {
 
 const REDRIVE: Mapping = Mapping { batch_size: 100, max_retries: 2, timeout: Duration::from_secs(30) };
 
-fn records_of(lines: &[score_fanout_tools::redrive::Line]) -> usize {
+/// The records and events the lines say were (or would be) redriven.
+fn counts_of(lines: &[score_fanout_tools::redrive::Line]) -> (usize, usize) {
     let count = |outcome: &Outcome| match outcome {
-        Outcome::WouldRedrive { records, .. } | Outcome::Redriven { records, .. } => *records,
-        _ => 0,
+        Outcome::WouldRedrive { records, events } | Outcome::Redriven { records, events } => (*records, *events),
+        _ => (0, 0),
     };
-    lines.iter().map(|line| count(&line.outcome)).sum()
+    lines.iter().map(|line| count(&line.outcome)).fold((0, 0), |(r, e), (records, events)| (r + records, e + events))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,15 +131,16 @@ async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream
     let dynamodb = aws_sdk_dynamodb::Client::new(&rig.sdk);
     dynamodb.delete_table().table_name(&rig.stack.table).send().await.expect("delete");
     assert!(dynamodb.describe_table().table_name(&rig.stack.table).send().await.is_err(), "the table is gone");
-    let (s3, handler) = (rig.s3(), rig.redrive_handler());
+    let (s3, redriver) = (rig.s3(), rig.skipped_redriver(false));
     let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
-    let dry = redrive_skipped(&bucket, &handler, REDRIVE, true).await.expect("dry run");
-    assert_eq!((dry.len(), records_of(&dry)), (3, 25), "three skipped batches covering every record: {dry:?}");
+    let dry = redrive_skipped(&bucket, &rig.skipped_redriver(true), REDRIVE).await.expect("dry run");
+    assert_eq!((dry.len(), counts_of(&dry)), (3, (25, 24)), "three skipped batches covering every record: {dry:?}");
     assert!(rig.event_ids_on_bus().await.is_empty(), "a dry run sends nothing");
 
     broken.store(false, Ordering::SeqCst);
-    let lines = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("redrive");
+    let lines = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("redrive");
     assert!(lines.iter().all(|l| matches!(l.outcome, Outcome::Redriven { .. })), "{lines:?}");
+    assert_eq!(counts_of(&lines), (25, 24), "every record, and each one's event once");
     for queue in [&rig.stack.queues.rule, &rig.stack.queues.all_events] {
         let ids = rig.event_ids_in(queue).await;
         assert_eq!((ids.iter().collect::<HashSet<_>>().len(), ids.len()), (24, 24), "{queue}: every event, once");
@@ -148,7 +148,7 @@ async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream
     let parked = drain(&aws_sdk_sqs::Client::new(&rig.sdk), &rig.stack.queues.poison).await.expect("dead-letter queue");
     assert_eq!(parked.len(), 1, "the poison record of a replayed batch is parked as the function parks it");
 
-    let again = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("second redrive");
+    let again = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("second redrive");
     assert!(again.iter().all(|l| matches!(l.outcome, Outcome::AlreadyRedriven(_))), "{again:?}");
     for queue in [&rig.stack.queues.rule, &rig.stack.queues.all_events, &rig.stack.queues.poison] {
         let messages = drain(&aws_sdk_sqs::Client::new(&rig.sdk), queue).await.expect("queue");
@@ -169,9 +169,9 @@ async fn an_object_without_a_readable_payload_is_kept_and_said_why() {
             s3.put_object().bucket(&rig.stack.failure_bucket).key(key).body(ByteStream::from_static(body.as_bytes()));
         put.send().await.expect("put");
     }
-    let handler = rig.redrive_handler();
+    let redriver = rig.skipped_redriver(false);
     let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
-    let lines = redrive_skipped(&bucket, &handler, REDRIVE, false).await.expect("redrive");
+    let lines = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("redrive");
     let reasons: Vec<&str> = lines
         .iter()
         .map(|line| match &line.outcome {
@@ -199,15 +199,15 @@ async fn poison_redriven_after_a_fix_leaves_only_what_still_fails() {
     broken.store(false, Ordering::SeqCst);
     let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
     let parked = Queue { sqs: &sqs, url: &rig.stack.queues.poison };
-    let handler = rig.poison_handler();
-    let lines = redrive_poison(&parked, &handler, Duration::from_secs(30), false).await.expect("redrive");
+    let redriver = rig.poison_redriver();
+    let lines = redrive_poison(&parked, &redriver, Duration::from_secs(30)).await.expect("redrive");
     let redriven = lines.iter().filter(|l| matches!(l.outcome, Outcome::Redriven { events: 1, .. })).count();
     let kept: Vec<_> =
         lines.iter().filter(|l| matches!(&l.outcome, Outcome::Kept(r) if r.starts_with("still poison"))).collect();
     assert_eq!((redriven, kept.len(), lines.len()), (3, 1, 4), "{lines:?}");
     assert_eq!(rig.event_ids_on_bus().await.len(), 3);
 
-    let again = redrive_poison(&parked, &handler, Duration::from_secs(30), false).await.expect("second redrive");
+    let again = redrive_poison(&parked, &redriver, Duration::from_secs(30)).await.expect("second redrive");
     assert_eq!(again.len(), 1, "only the record that still cannot be decoded remains");
     assert!(rig.event_ids_on_bus().await.is_empty());
 }

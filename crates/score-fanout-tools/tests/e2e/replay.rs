@@ -4,7 +4,7 @@
 //! actually received is checked against what the stream said. `make test` replays 600 records; `make replay`
 //! replays 10,000 (`SCORE_FANOUT_REPLAY_RECORDS`), with `SCORE_FANOUT_REPLAY_SEED` to pick another fault sequence.
 
-use score_fanout::config::{Config, Topic, DEFAULT_EVENT_SOURCE};
+use score_fanout::{Config, Topic, DEFAULT_EVENT_SOURCE};
 use score_fanout_testkit::fault_proxy::{Call, Fault, FaultProxy, Service};
 use score_fanout_testkit::moto;
 use score_fanout_testkit::records::{Expected, RecordMaker};
@@ -136,10 +136,10 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         log_level: None,
         json_logs: false,
         function_name: None,
-        max_in_flight: score_fanout::config::DEFAULT_MAX_IN_FLIGHT,
+        max_in_flight: score_fanout::DEFAULT_MAX_IN_FLIGHT,
     };
     let handler =
-        score_fanout::aws::handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
+        score_fanout::live_handler(&config, &crate::sdk_at(&proxy.endpoint).await).expect("endpoints resolve");
     let made = workload(records, seed);
     let (refused, expected): (Vec<Expected>, Vec<Expected>) =
         made.expected.iter().cloned().partition(|event| event.player_id.starts_with(REFUSED));
@@ -158,7 +158,7 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
     }
     let replay_time = started.elapsed();
     assert!(report.skipped.is_empty(), "nothing may be skipped: {:?}", report.skipped);
-    let slowest = report.invocations.iter().map(|i| i.took).max().unwrap_or_default();
+    let slowest = report.attempts.iter().map(|a| a.took).max().unwrap_or_default();
     assert!(slowest < mapping.timeout, "an invocation took {slowest:?}, past its {:?} deadline", mapping.timeout);
 
     let bus_duplicates = assert_every_event_arrived("EventBridge", &expected, &on_bus);
@@ -167,7 +167,7 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
     assert_poison_parked(&made.poison, &parked);
     assert_refused_parked(&refused, &parked);
 
-    let retries = report.invocations.iter().filter(|i| i.checkpoint.is_some()).count();
+    let retries = report.attempts.iter().filter(|a| a.checkpoint.is_some()).count();
     println!(
         "replay seed {seed}: {records} records, {} events, {} poison, {} refused by the sinks; {} invocations ({retries} answered with a checkpoint); \
          slowest invocation {slowest:?}; lost 0; duplicates EventBridge {bus_duplicates} ({:.2}%), SNS FIFO {fifo_duplicates}; \
@@ -175,7 +175,7 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         expected.len(),
         made.poison.len(),
         refused.len(),
-        report.invocations.len(),
+        report.attempts.len(),
         100.0 * bus_duplicates as f64 / expected.len().max(1) as f64,
         proxy.calls(Service::EventBridge),
         proxy.calls(Service::Sns),

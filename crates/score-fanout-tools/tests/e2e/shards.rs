@@ -4,10 +4,8 @@
 //! closed shard is read to its end however many of its pages are empty; following the stream reads every open
 //! shard at once.
 
-use score_fanout::dead_letter::SqsDeadLetter;
-use score_fanout::domain::DomainEvent;
-use score_fanout::publish::{BatchOutcome, Delivery, Invocation, Publish};
-use score_fanout::Handler;
+use score_fanout::{BatchOutcome, Delivery, Handler, Invocation, Publish, SqsDeadLetter};
+use score_fanout_events::DomainEvent;
 use score_fanout_testkit::streams::{insert, FakeShard, FakeStream};
 use score_fanout_tools::mapping::Mapping;
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
@@ -40,14 +38,14 @@ fn source<'a>(streams: &'a aws_sdk_dynamodbstreams::Client, stream: &'a FakeStre
 }
 
 async fn client(stream: &FakeStream) -> aws_sdk_dynamodbstreams::Client {
-    let sdk = score_fanout_testkit::moto::sdk_at(score_fanout::aws::sdk_loader(), &stream.endpoint).await;
+    let sdk = score_fanout_testkit::moto::sdk_at(score_fanout::sdk_loader(), &stream.endpoint).await;
     aws_sdk_dynamodbstreams::Client::new(&sdk)
 }
 
 /// A handler that publishes nothing and records every event's playerId.
 fn recording_handler() -> (Recording, Handler<Recording, SqsDeadLetter>) {
     let recording = Recording::default();
-    (recording.clone(), Handler::new(recording, None, false))
+    (recording.clone(), Handler::new(recording, None))
 }
 
 fn named(shard: &str, sequences: std::ops::RangeInclusive<u64>) -> Vec<String> {

@@ -2,18 +2,16 @@
 //! building the EventBridge and SNS entries, at 100, 1,000 and 10,000 records of `make bench`'s event mix.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use score_fanout::config::Topic;
-use score_fanout::decode::decode;
-use score_fanout::publish::Sink;
+use score_fanout::{decode, fan_out, StreamEvent, Topic, DEFAULT_MAX_IN_FLIGHT};
 use serde_json::value::RawValue;
 
 /// The records of `make bench`'s event files: the same generator, the same mix, the same bytes.
-#[path = "../bench/src/gen.rs"]
+#[path = "src/gen.rs"]
 mod gen;
 
 fn records(count: usize) -> Vec<Box<RawValue>> {
     let generated = gen::stream_event(count);
-    let event: score_fanout::StreamEvent = serde_json::from_str(&generated.json).expect("generated JSON");
+    let event: StreamEvent = serde_json::from_str(&generated.json).expect("generated JSON");
     let events = event.records.iter().filter_map(|raw| decode(raw).ok()?.event).count();
     assert_eq!(events, generated.events, "the generator and the decoder disagree on the events of the mix");
     event.records
@@ -25,8 +23,9 @@ fn pure_path(c: &mut Criterion) {
         .region(aws_config::Region::new("us-east-1"))
         .build();
     let topic = Topic { arn: "arn:aws:sns:us-east-1:123456789012:bench".into(), fifo: false };
-    let sinks = score_fanout::aws::fan_out(&sdk, Some("bench-bus"), "game.scores", Some(&topic)).expect("endpoints");
-    let (Some(eventbridge), Some(sns)) = (sinks.eventbridge, sinks.sns) else { unreachable!("both configured") };
+    let bus = Some("bench-bus");
+    let sinks = fan_out(&sdk, bus, "game.scores", Some(&topic), DEFAULT_MAX_IN_FLIGHT).expect("endpoints");
+    let (Some(eventbridge), Some(sns)) = (sinks.eventbridge(), sinks.sns()) else { unreachable!("both configured") };
     let mut group = c.benchmark_group("decode_classify_build_entries");
     for count in [100, 1_000, 10_000] {
         let input = records(count);
@@ -37,8 +36,9 @@ fn pure_path(c: &mut Criterion) {
                 for (index, raw) in input.iter().enumerate() {
                     if let Ok(decoded) = decode(raw) {
                         if let Some(event) = decoded.event {
-                            entries += eventbridge.prepare(&event, index).size.min(1);
-                            entries += sns.prepare(&event, index).size.min(1);
+                            let entry = eventbridge.to_entry(&event);
+                            entries += eventbridge.entry_size(&entry).min(1);
+                            entries += sns.to_entry(&event, index).size().min(1);
                         }
                     }
                 }

@@ -1,10 +1,7 @@
-//! Wiring the AWS SDK clients from the configuration, with timeouts and retries fit for deadline-aware delivery.
+//! The AWS SDK as the function uses it: one configuration with timeouts and retries fit for deadline-aware delivery,
+//! and each publishing service's endpoint, resolved once by that service's own rules.
 
-use crate::config::{Config, Topic};
-use crate::dead_letter::SqsDeadLetter;
-use crate::handler::Handler;
-use crate::publish::wire::{Service, Transport};
-use crate::publish::{eventbridge, sns, EventBridgeSink, FanOut, SnsSink};
+use crate::publish::{eventbridge, sns, Service};
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
@@ -14,11 +11,7 @@ use aws_smithy_runtime_api::client::endpoint::EndpointFuture;
 use aws_smithy_types::endpoint::Endpoint;
 use aws_types::service_config::ServiceConfigKey;
 use futures_util::FutureExt;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// The handler as the Lambda function runs it.
-pub type LiveHandler = Handler<FanOut, SqsDeadLetter>;
 
 /// The shared SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from the environment as usual.
 /// The SDK's own retries stay short (the standard mode starts backing off near 1 s); failed entries are retried
@@ -62,36 +55,6 @@ pub struct EndpointError {
     detail: String,
 }
 
-/// Builds the handler for `config`: its sinks ([`fan_out`]) and the dead-letter queue if set.
-pub fn handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, EndpointError> {
-    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, config.topic.as_ref())?
-        .with_max_in_flight(config.max_in_flight);
-    let dead_letter =
-        config.dead_letter_queue_url.as_ref().map(|url| SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url));
-    Ok(Handler::new(fan_out, dead_letter, config.dry_run))
-}
-
-/// A sink per configured target (`bus` with events' `source`, `topic`) over one shared transport. Their
-/// endpoints are resolved here, once, by each service's own endpoint rules.
-pub fn fan_out(
-    sdk: &SdkConfig,
-    bus: Option<&str>,
-    source: &str,
-    topic: Option<&Topic>,
-) -> Result<FanOut, EndpointError> {
-    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
-    let transport = Arc::new(Transport::new(region, sdk.credentials_provider()));
-    let eventbridge = match bus {
-        Some(bus) => Some(EventBridgeSink::new(transport.clone(), eventbridge_service(sdk)?, bus, source)),
-        None => None,
-    };
-    let sns = match topic {
-        Some(topic) => Some(SnsSink::new(transport, sns_service(sdk)?, topic.clone())),
-        None => None,
-    };
-    Ok(FanOut { eventbridge, sns, ..FanOut::default() })
-}
-
 /// The endpoint rules are evaluated synchronously: their future is always ready.
 fn resolved(future: EndpointFuture<'_>) -> Result<Endpoint, String> {
     match future.now_or_never() {
@@ -128,10 +91,10 @@ macro_rules! service_endpoint {
     }};
 }
 
-fn eventbridge_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
+pub(crate) fn eventbridge_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
     service_endpoint!(sdk, aws_sdk_eventbridge, "EventBridge", eventbridge::SIGNING_NAME)
 }
 
-fn sns_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
+pub(crate) fn sns_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
     service_endpoint!(sdk, aws_sdk_sns, "SNS", sns::SIGNING_NAME)
 }

@@ -1,13 +1,13 @@
 //! Requests signed by score-fanout's own transport, checked by a moto server that verifies SigV4 signatures
 //! (`INITIAL_NO_AUTH_ACTION_COUNT`): an IAM user's key is accepted by EventBridge and SNS, a wrong secret refused.
 
+use crate::publish::wire::{self, Service, Transport};
+use crate::publish::{eventbridge, sns, Delivery, EventBridgeSink, FanOut, Invocation, Publish, RetryBudget, SnsSink};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
-use score_fanout::config::Topic;
-use score_fanout::domain::{DomainEvent, EventMeta, PlayerAdded};
-use score_fanout::publish::wire::{self, Service, Transport};
-use score_fanout::publish::{Delivery, Invocation, Publish, RetryBudget};
+use score_fanout_events::{DomainEvent, EventMeta, PlayerAdded};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The calls moto serves before it starts checking signatures: the user, its key, its policy and the topic.
@@ -36,6 +36,16 @@ async fn query(transport: &Transport, endpoint: &str, signing_name: &'static str
 fn element<'a>(xml: &'a str, name: &str) -> &'a str {
     let start = xml.find(&format!("<{name}>")).map(|i| i + name.len() + 2).expect(name);
     &xml[start..start + xml[start..].find('<').expect("closing tag")]
+}
+
+/// Both sinks at `endpoint`, signing with `sdk`'s credentials.
+fn sinks(sdk: &SdkConfig, endpoint: &str, topic_arn: &str) -> FanOut {
+    let transport = Arc::new(Transport::new("us-east-1", sdk.credentials_provider()));
+    let service = |signing_name| Service { url: endpoint.to_owned(), signing_name };
+    let eventbridge =
+        EventBridgeSink::new(transport.clone(), service(eventbridge::SIGNING_NAME), "default", "game.scores");
+    let sns = SnsSink::new(transport, service(sns::SIGNING_NAME), topic_arn, false);
+    FanOut::new(Some(eventbridge), Some(sns), 8)
 }
 
 fn events() -> Vec<DomainEvent> {
@@ -75,22 +85,14 @@ async fn a_signature_checking_server_accepts_our_requests_and_refuses_a_wrong_se
     let topic =
         query(&setup, &endpoint, "sns", &[("Action", "CreateTopic"), ("Version", "2010-03-31"), ("Name", "signed")])
             .await;
-    let topic = Topic { arn: element(&topic, "TopicArn").to_owned(), fifo: false };
+    let topic = element(&topic, "TopicArn").to_owned();
     let (key_id, secret) = (element(&key, "AccessKeyId"), element(&key, "SecretAccessKey"));
 
-    let signed =
-        score_fanout::aws::fan_out(&sdk(&endpoint, key_id, secret), Some("default"), "game.scores", Some(&topic))
-            .expect("endpoints");
+    let signed = sinks(&sdk(&endpoint, key_id, secret), &endpoint, &topic);
     let published = signed.publish(&events(), &Invocation::new(RetryBudget::new(Duration::from_secs(30)))).await;
     assert!(published.deliveries.iter().all(|d| matches!(d, Delivery::Delivered)), "{:?}", published.deliveries);
 
-    let forged = score_fanout::aws::fan_out(
-        &sdk(&endpoint, key_id, "not-the-secret"),
-        Some("default"),
-        "game.scores",
-        Some(&topic),
-    )
-    .expect("endpoints");
+    let forged = sinks(&sdk(&endpoint, key_id, "not-the-secret"), &endpoint, &topic);
     let refused = forged.publish(&events()[..1], &Invocation::new(RetryBudget::new(Duration::from_secs(2)))).await;
     let errors = refused.deliveries[0].errors();
     assert_eq!(errors.len(), 2, "{errors:?}");

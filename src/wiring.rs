@@ -1,0 +1,87 @@
+//! The function put together from its configuration: its sinks over one signed transport and its dead-letter
+//! queue; or, in DRY_RUN, the stand-ins that send nothing ([`crate::dry_run`]). The handler never knows which.
+
+use crate::config::{Config, Topic};
+use crate::dead_letter::{DeadLetter, DeadLetterError, Parked, Poison, SqsDeadLetter};
+use crate::dry_run::{LogEachEvent, LogEachPoison};
+use crate::handler::Handler;
+use crate::publish::{BatchOutcome, EventBridgeSink, FanOut, Invocation, Publish, SnsSink, Transport};
+use crate::sdk::{eventbridge_service, sns_service, EndpointError};
+use aws_config::SdkConfig;
+use score_fanout_events::DomainEvent;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+
+/// The handler as the function runs it.
+pub type LiveHandler = Handler<Publisher, Parking>;
+
+/// Where the function's events go: the configured sinks, or in DRY_RUN the log.
+#[expect(clippy::large_enum_variant, reason = "one per process, built once at init")]
+pub enum Publisher {
+    /// Every configured sink ([`FanOut`]).
+    Sinks(FanOut),
+    /// DRY_RUN: each event logged, nothing sent.
+    DryRun(LogEachEvent),
+}
+
+/// Where the function's poison goes: the dead-letter queue, or in DRY_RUN the log.
+pub enum Parking {
+    /// `DEAD_LETTER_QUEUE_URL`.
+    Queue(SqsDeadLetter),
+    /// DRY_RUN: each poison record logged and skipped.
+    DryRun(LogEachPoison),
+}
+
+impl Publish for Publisher {
+    async fn publish(&self, events: &[DomainEvent], invocation: &Invocation) -> BatchOutcome {
+        match self {
+            Self::Sinks(fan_out) => fan_out.publish(events, invocation).await,
+            Self::DryRun(log) => log.publish(events, invocation).await,
+        }
+    }
+}
+
+impl DeadLetter for Parking {
+    async fn park(&self, poison: &Poison, record: &RawValue) -> Result<Parked, DeadLetterError> {
+        match self {
+            Self::Queue(queue) => queue.park(poison, record).await,
+            Self::DryRun(log) => log.park(poison, record).await,
+        }
+    }
+}
+
+/// The handler for `config`: its sinks ([`fan_out`]) and the dead-letter queue if set; in DRY_RUN the stand-ins.
+pub fn live_handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, EndpointError> {
+    if config.dry_run {
+        return Ok(Handler::new(Publisher::DryRun(LogEachEvent), Some(Parking::DryRun(LogEachPoison))));
+    }
+    let topic = config.topic.as_ref();
+    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, topic, config.max_in_flight)?;
+    let dead_letter = config
+        .dead_letter_queue_url
+        .as_ref()
+        .map(|url| Parking::Queue(SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url)));
+    Ok(Handler::new(Publisher::Sinks(fan_out), dead_letter))
+}
+
+/// A sink per configured target (`bus` with events' `source`, `topic`) over one shared transport, each with up to
+/// `max_in_flight` requests at once. Their endpoints are resolved here, once, by each service's own endpoint rules.
+pub fn fan_out(
+    sdk: &SdkConfig,
+    bus: Option<&str>,
+    source: &str,
+    topic: Option<&Topic>,
+    max_in_flight: usize,
+) -> Result<FanOut, EndpointError> {
+    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+    let transport = Arc::new(Transport::new(region, sdk.credentials_provider()));
+    let eventbridge = match bus {
+        Some(bus) => Some(EventBridgeSink::new(transport.clone(), eventbridge_service(sdk)?, bus, source)),
+        None => None,
+    };
+    let sns = match topic {
+        Some(topic) => Some(SnsSink::new(transport, sns_service(sdk)?, &topic.arn, topic.fifo)),
+        None => None,
+    };
+    Ok(FanOut::new(eventbridge, sns, max_in_flight))
+}
