@@ -81,6 +81,27 @@ impl SqsDeadLetter {
     }
 }
 
+impl SqsDeadLetter {
+    /// The queue, as `DEAD_LETTER_QUEUE_URL` gives it.
+    pub(crate) fn queue_url(&self) -> &str {
+        &self.queue_url
+    }
+
+    /// Whether the queue is there: `GetQueueAttributes` (its ARN only), through the client that later parks poison.
+    /// The error's code and message when SQS refused, or what went wrong on the way.
+    pub(crate) async fn describe_queue(&self) -> Result<(), (Option<String>, String)> {
+        let request = self.client.get_queue_attributes().queue_url(&self.queue_url);
+        let request = request.attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn);
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let code = aws_sdk_sqs::error::ProvideErrorMetadata::code(&error).map(str::to_owned);
+                Err((code, crate::errors::sdk_error_detail(&error)))
+            }
+        }
+    }
+}
+
 impl DeadLetter for SqsDeadLetter {
     async fn park(&self, poison: &Poison, record: &RawValue) -> Result<Parked, DeadLetterError> {
         let body = poison.dead_letter_message(record);

@@ -17,7 +17,7 @@ impl Publish for LogEachEvent {
         for event in events {
             info!(event = event.name(), event_id = %event.meta().event_id, detail = %event.to_json(), "DRY_RUN: would publish {}", event.name());
         }
-        ready(BatchOutcome { deliveries: vec![Delivery::Delivered; events.len()], resent: 0, sinks: Vec::new() })
+        ready(BatchOutcome { deliveries: vec![Delivery::Delivered; events.len()], ..BatchOutcome::default() })
     }
 }
 

@@ -3,6 +3,7 @@
 //! last line, then the process ends, as the Runtime API asks.
 
 use crate::config::{json_logs_requested, ConfigError};
+use crate::destinations::DestinationError;
 use crate::logging::write_timestamp;
 use crate::sdk::EndpointError;
 use crate::stdout::flush_log;
@@ -21,6 +22,12 @@ pub trait InitFailure: Error {
 impl InitFailure for ConfigError {
     fn error_type(&self) -> &'static str {
         "ConfigError"
+    }
+}
+
+impl InitFailure for DestinationError {
+    fn error_type(&self) -> &'static str {
+        "DestinationError"
     }
 }
 

@@ -12,6 +12,7 @@
 mod config;
 mod dead_letter;
 mod decode;
+mod destinations;
 mod dry_run;
 mod errors;
 mod event;
@@ -29,6 +30,7 @@ mod wiring;
 pub use config::{Config, ConfigError, LogLevel, Topic, DEFAULT_EVENT_SOURCE, DEFAULT_MAX_IN_FLIGHT};
 pub use dead_letter::{DeadLetter, DeadLetterError, Parked, Poison, SqsDeadLetter, MAX_DEAD_LETTER_BYTES};
 pub use decode::{decode, sequence_number_of, Change, DecodeError, Decoded, RecordName};
+pub use destinations::DestinationError;
 pub use errors::{sdk_error_detail, with_causes};
 pub use event::{Incoming, NotAStreamEvent, StreamEvent};
 pub use handler::{Handled, Handler};

@@ -15,6 +15,8 @@ async fn main() -> Result<(), Error> {
     let sdk = function_sdk_config().await;
     // Each invocation's metric document goes out with its log lines, in order.
     let handler = or_exit(live_handler(&config, &sdk)).await.with_metrics(metrics_output(&config));
+    // A destination that does not exist fails init here, before any record is taken.
+    or_exit(handler.check_destinations(sdk.region().map(|region| region.as_ref())).await).await;
     let handler = &handler;
     flush_log();
     // lambda_runtime::run wraps every invocation in a span carrying its requestId, which each log line repeats.

@@ -71,5 +71,6 @@ pub async fn deliver_all<S: crate::publish::Sink>(
 ) -> crate::publish::SinkOutcome {
     let json_lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
     let invocation = crate::publish::Invocation::new(*budget);
-    crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, &crate::publish::Window::new(8)).await
+    let memory = (&crate::publish::Window::new(8), &crate::publish::Accepted::default());
+    crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, memory).await
 }

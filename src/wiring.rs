@@ -3,6 +3,7 @@
 
 use crate::config::{Config, Topic};
 use crate::dead_letter::{DeadLetter, DeadLetterError, Parked, Poison, SqsDeadLetter};
+use crate::destinations::{self, DestinationError, Destinations};
 use crate::dry_run::{LogEachEvent, LogEachPoison};
 use crate::handler::Handler;
 use crate::publish::{BatchOutcome, EventBridgeSink, FanOut, Invocation, Publish, SnsSink, Transport};
@@ -47,6 +48,32 @@ impl DeadLetter for Parking {
             Self::Queue(queue) => queue.park(poison, record).await,
             Self::DryRun(log) => log.park(poison, record).await,
         }
+    }
+}
+
+impl LiveHandler {
+    /// Checks at init that every destination exists in `region` (`AWS_REGION`), before any record is taken; a
+    /// destination that could not be verified is logged and counted in the first invocation's metrics. DRY_RUN's
+    /// stand-ins send nothing and are not checked.
+    pub async fn check_destinations(&self, region: Option<&str>) -> Result<(), DestinationError> {
+        let (publisher, parking, metrics) = self.parts();
+        let sinks = match publisher {
+            Publisher::Sinks(fan_out) => Some(fan_out),
+            Publisher::DryRun(_) => None,
+        };
+        let destinations = Destinations {
+            bus: sinks.and_then(FanOut::eventbridge),
+            topic: sinks.and_then(FanOut::sns),
+            queue: match parking {
+                Some(Parking::Queue(queue)) => Some(queue),
+                _ => None,
+            },
+        };
+        let unverified = destinations::check(destinations, region).await?;
+        if let Some(metrics) = metrics {
+            metrics.note_unverified_destinations(unverified);
+        }
+        Ok(())
     }
 }
 

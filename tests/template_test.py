@@ -207,6 +207,10 @@ def test_the_role_reads_only_this_tables_streams_and_writes_only_to_this_stacks_
         ("events:PutEvents", {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}),
         ("sns:Publish", {"Ref": "ScoreEventsTopic"}),
         ("sqs:SendMessage", {"Fn::GetAtt": ["PoisonRecordQueue", "Arn"]}),
+        # The destination checks at init, each on its destination only.
+        ("events:DescribeEventBus", {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}),
+        ("sns:GetTopicAttributes", {"Ref": "ScoreEventsTopic"}),
+        ("sqs:GetQueueAttributes", {"Fn::GetAtt": ["PoisonRecordQueue", "Arn"]}),
         ("logs:CreateLogStream", {"Fn::GetAtt": ["ScoreFanoutLogGroup", "Arn"]}),
         ("logs:PutLogEvents", {"Fn::GetAtt": ["ScoreFanoutLogGroup", "Arn"]}),
         # X-Ray takes these on "*" only.

@@ -19,7 +19,7 @@ struct Accepting;
 
 impl Publish for Accepting {
     fn publish(&self, events: &[DomainEvent], _: &Invocation) -> impl Future<Output = BatchOutcome> + Send {
-        ready(BatchOutcome { deliveries: vec![Delivery::Delivered; events.len()], resent: 0, sinks: Vec::new() })
+        ready(BatchOutcome { deliveries: vec![Delivery::Delivered; events.len()], ..BatchOutcome::default() })
     }
 }
 

@@ -47,6 +47,11 @@ impl<P: Publish, D: DeadLetter> Handler<P, D> {
         self
     }
 
+    /// The parts the handler was built from: its publisher, its dead-letter queue and its metrics.
+    pub(crate) fn parts(&self) -> (&P, Option<&D>, Option<&Metrics>) {
+        (&self.publisher, self.dead_letter.as_ref(), self.metrics.as_ref())
+    }
+
     /// Handles one event within `invocation`.
     pub async fn handle(&self, event: &StreamEvent, invocation: &Invocation) -> Handled {
         let records = &event.records;

@@ -23,7 +23,7 @@ impl Publish for FakePublisher {
         let mut published = self.published.lock().expect("lock");
         published.extend(events.iter().map(|event| event.meta().event_id.clone()));
         let deliveries: Vec<Delivery> = events.iter().map(|event| (self.answer)(&event.meta().event_id)).collect();
-        async move { BatchOutcome { deliveries, resent: 0, sinks: vec!["SNS"] } }
+        async move { BatchOutcome { deliveries, sinks: vec!["SNS"], ..BatchOutcome::default() } }
     }
 }
 
@@ -287,10 +287,10 @@ async fn each_invocation_writes_one_metric_document() {
         |id| if id == "a0000000000000000000000000000005" { Delivery::Failed(throttled()) } else { Delivery::Delivered },
         Some(FakeDeadLetter::default()),
     )
-    .with_metrics(Metrics {
-        output: Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())),
-        function_name: Some("score-fanout-prod-ScoreFanoutFunction".into()),
-    });
+    .with_metrics(Metrics::new(
+        Box::new(move |document| sink.lock().expect("lock").push(document.to_owned())),
+        Some("score-fanout-prod-ScoreFanoutFunction".into()),
+    ));
     let before_ms = chrono::Utc::now().timestamp_millis();
     run(&handler, &batch()).await;
     let after_ms = chrono::Utc::now().timestamp_millis();
@@ -306,7 +306,8 @@ async fn each_invocation_writes_one_metric_document() {
     let metric = |name: &str, unit: &str| serde_json::json!({"Name": name, "Unit": unit});
     let expected = serde_json::json!({
         "_aws": {"Timestamp": null, "CloudWatchMetrics": [{"Namespace": "ScoreFanout", "Dimensions": [["FunctionName"]], "Metrics": [
-            metric("RecordsReceived", "Count"), metric("EntriesRetried", "Count"), metric("RecordsFailed", "Count"),
+            metric("RecordsReceived", "Count"), metric("EntriesRetried", "Count"),
+            metric("EntriesAlreadyAccepted", "Count"), metric("RecordsFailed", "Count"),
             metric("RecordsDeadLettered", "Count"), metric("OldestRecordAge", "Milliseconds"),
             metric("EventsPublished.SNS", "Count"), metric("EventsPublished.SNS.PlayerAdded", "Count"),
             metric("EventsPublished.SNS.PlayerRemoved", "Count"), metric("EventsPublished.SNS.ScoreChanged", "Count"),
@@ -314,6 +315,7 @@ async fn each_invocation_writes_one_metric_document() {
         "FunctionName": "score-fanout-prod-ScoreFanoutFunction",
         "RecordsReceived": 8,
         "EntriesRetried": 0,
+        "EntriesAlreadyAccepted": 0,
         "RecordsFailed": 1,
         "RecordsDeadLettered": 1,
         "OldestRecordAge": null,

@@ -7,7 +7,7 @@
 //!
 //! One document means one set of dimension values, so the breakdown by sink and event type is in the metric names
 //! (`EventsPublished.SNS.ScoreChanged`) and the only dimension is the function's name, which keeps two stacks in one
-//! account apart: 13 metrics per function, whatever the traffic, which keeps the custom-metric bill flat.
+//! account apart: 14 metrics per function, whatever the traffic, which keeps the custom-metric bill flat.
 
 use super::Tally;
 use serde::Serialize;
@@ -21,15 +21,25 @@ const FUNCTION_NAME: &str = "FunctionName";
 impl Tally {
     /// The invocation's EMF document, one JSON line, with the dimension `FunctionName` when it is known: two stacks
     /// in one account publish to the same namespace, and only the dimension keeps their metrics (and alarms) apart.
-    pub(crate) fn document(&self, timestamp_ms: u64, function_name: Option<&str>) -> String {
+    /// `unverified_destinations`, when init left some unchecked, is reported with it.
+    pub(crate) fn document(
+        &self,
+        timestamp_ms: u64,
+        function_name: Option<&str>,
+        unverified_destinations: Option<u64>,
+    ) -> String {
         let mut metrics = vec![
             (Metric::new("RecordsReceived", Unit::Count), self.records),
             (Metric::new("EntriesRetried", Unit::Count), self.entries_retried),
+            (Metric::new("EntriesAlreadyAccepted", Unit::Count), self.entries_already_accepted),
             (Metric::new("RecordsFailed", Unit::Count), self.held),
             (Metric::new("RecordsDeadLettered", Unit::Count), self.parked),
         ];
         if let Some(age) = self.oldest_record_age_ms {
             metrics.push((Metric::new("OldestRecordAge", Unit::Milliseconds), age));
+        }
+        if let Some(count) = unverified_destinations {
+            metrics.push((Metric::new("DestinationsUnverified", Unit::Count), count));
         }
         let mut by_sink = BTreeMap::<&str, u64>::new();
         for ((sink, _), count) in &self.published {

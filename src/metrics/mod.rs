@@ -7,6 +7,7 @@ use crate::publish::BatchOutcome;
 use crate::stdout;
 use score_fanout_events::{DomainEvent, EVENT_NAMES};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod emf;
 
@@ -29,6 +30,8 @@ pub struct Tally {
     pub published: BTreeMap<(&'static str, &'static str), u64>,
     /// Entries that had to be sent again (each extra send counted).
     pub entries_retried: u64,
+    /// Entries not sent because their sink had accepted them in an earlier invocation of this environment.
+    pub entries_already_accepted: u64,
     /// Records not delivered to every sink (Lambda retries from the first of them).
     pub held: u64,
     /// Records (or their events) parked in the dead-letter queue.
@@ -41,6 +44,7 @@ impl Tally {
     /// Counts what publishing `events` came to: an event counts as published to each sink that has no error for it.
     pub(crate) fn count_deliveries(&mut self, events: &[DomainEvent], outcome: &BatchOutcome) {
         self.entries_retried = outcome.resent;
+        self.entries_already_accepted = outcome.already_accepted;
         self.count_sinks(&outcome.sinks);
         for (event, delivery) in events.iter().zip(&outcome.deliveries) {
             for sink in outcome.sinks.iter().filter(|sink| !delivery.errors().iter().any(|e| e.sink() == **sink)) {
@@ -75,13 +79,27 @@ pub struct Metrics {
     pub output: MetricsOutput,
     /// `AWS_LAMBDA_FUNCTION_NAME`: the dimension that keeps two stacks' metrics apart.
     pub function_name: Option<String>,
+    /// Destinations init could not verify, not yet reported.
+    unverified_destinations: AtomicU64,
 }
 
 impl Metrics {
+    /// Metrics written to `output`, with the dimension `function_name` when known.
+    pub fn new(output: MetricsOutput, function_name: Option<String>) -> Self {
+        Self { output, function_name, unverified_destinations: AtomicU64::new(0) }
+    }
+
+    /// Notes the destinations init could not verify: the next document reports them (`DestinationsUnverified`), once,
+    /// so that an alarm sees the first invocation after a cold start that could not check its destinations.
+    pub(crate) fn note_unverified_destinations(&self, count: u64) {
+        self.unverified_destinations.store(count, Ordering::Relaxed);
+    }
+
     /// Writes `tally`'s document, timestamped now.
     pub(crate) fn write(&self, tally: &Tally) {
         let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
-        (self.output)(&tally.document(now_ms, self.function_name.as_deref()));
+        let unverified = Some(self.unverified_destinations.swap(0, Ordering::Relaxed)).filter(|&count| count > 0);
+        (self.output)(&tally.document(now_ms, self.function_name.as_deref(), unverified));
     }
 }
 
@@ -94,7 +112,7 @@ pub fn metrics_output(config: &Config) -> Metrics {
     } else {
         Box::new(stdout::write_line)
     };
-    Metrics { output, function_name: config.function_name.clone() }
+    Metrics::new(output, config.function_name.clone())
 }
 
 /// The `level` of the metrics line: the configured threshold, or INFO when the threshold is below INFO, so that

@@ -26,11 +26,13 @@ fn an_event_counts_as_published_to_each_sink_without_an_error_for_it() {
     let outcome = BatchOutcome {
         deliveries: vec![Delivery::Delivered, Delivery::Delivered, Delivery::Failed(vec![refused])],
         resent: 2,
+        already_accepted: 3,
         sinks: vec!["EventBridge", "SNS"],
     };
     let mut tally = Tally::default();
     tally.count_deliveries(&events, &outcome);
     assert_eq!((tally.published_to("EventBridge"), tally.published_to("SNS"), tally.entries_retried), (2, 3, 2));
+    assert_eq!(tally.entries_already_accepted, 3);
     assert_eq!(tally.published[&("SNS", "ScoreChanged")], 2);
     assert_eq!(tally.published[&("EventBridge", "PlayerRemoved")], 0, "every event type of every sink, zeros included");
 }
@@ -45,6 +47,7 @@ fn an_invocation_gives_one_document_with_every_count() {
             Delivery::Failed(vec![EntryError::OutOfTime { sink: "EventBridge" }]),
         ],
         resent: 2,
+        already_accepted: 4,
         sinks: vec!["EventBridge", "SNS"],
     };
     let mut tally = Tally { records: 8, held: 1, parked: 1, oldest_record_age_ms: Some(1500), ..Tally::default() };
@@ -52,6 +55,7 @@ fn an_invocation_gives_one_document_with_every_count() {
     let expected = concat!(
         r#"{"_aws":{"Timestamp":1795510800000,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[["FunctionName"]],"Metrics":["#,
         r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
+        r#"{"Name":"EntriesAlreadyAccepted","Unit":"Count"},"#,
         r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},"#,
         r#"{"Name":"OldestRecordAge","Unit":"Milliseconds"},"#,
         r#"{"Name":"EventsPublished.EventBridge","Unit":"Count"},{"Name":"EventsPublished.SNS","Unit":"Count"},"#,
@@ -61,13 +65,13 @@ fn an_invocation_gives_one_document_with_every_count() {
         r#"{"Name":"EventsPublished.SNS.PlayerAdded","Unit":"Count"},"#,
         r#"{"Name":"EventsPublished.SNS.PlayerRemoved","Unit":"Count"},"#,
         r#"{"Name":"EventsPublished.SNS.ScoreChanged","Unit":"Count"}]}]},"#,
-        r#""FunctionName":"score-fanout-prod","EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
+        r#""FunctionName":"score-fanout-prod","EntriesAlreadyAccepted":4,"EntriesRetried":2,"EventsPublished.EventBridge":1,"EventsPublished.EventBridge.PlayerAdded":1,"#,
         r#""EventsPublished.EventBridge.PlayerRemoved":0,"EventsPublished.EventBridge.ScoreChanged":0,"#,
         r#""EventsPublished.SNS":2,"EventsPublished.SNS.PlayerAdded":0,"EventsPublished.SNS.PlayerRemoved":0,"#,
         r#""EventsPublished.SNS.ScoreChanged":2,"OldestRecordAge":1500,"RecordsDeadLettered":1,"#,
         r#""RecordsFailed":1,"RecordsReceived":8}"#,
     );
-    assert_eq!(tally.document(1_795_510_800_000, Some("score-fanout-prod")), expected);
+    assert_eq!(tally.document(1_795_510_800_000, Some("score-fanout-prod"), None), expected);
 }
 
 #[test]
@@ -75,8 +79,9 @@ fn a_batch_without_sinks_or_records_reports_its_counts_only() {
     let expected = concat!(
         r#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[[]],"Metrics":["#,
         r#"{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},"#,
+        r#"{"Name":"EntriesAlreadyAccepted","Unit":"Count"},"#,
         r#"{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"}]}]},"#,
-        r#""EntriesRetried":0,"RecordsDeadLettered":0,"RecordsFailed":0,"RecordsReceived":0}"#,
+        r#""EntriesAlreadyAccepted":0,"EntriesRetried":0,"RecordsDeadLettered":0,"RecordsFailed":0,"RecordsReceived":0}"#,
     );
-    assert_eq!(Tally::default().document(1, None), expected);
+    assert_eq!(Tally::default().document(1, None, None), expected);
 }

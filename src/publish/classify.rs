@@ -83,12 +83,14 @@ pub enum RequestFate {
     Isolate,
 }
 
-/// What an error answer (`status`, `code`) to a request of `entries` entries means.
-pub fn request_answer(status: u16, code: &str, entries: usize) -> RequestFate {
+/// What an error answer (`status`, `code`, `message`) to a request of `entries` entries means.
+pub fn request_answer(status: u16, code: &str, message: &str, entries: usize) -> RequestFate {
     if THROTTLING.contains(&code) || status >= 500 || status == 429 {
         return RequestFate::All(Class::Transient);
     }
-    if CONFIGURATION.contains(&code) {
+    // SNS answers a topic of another region (or an ARN that is no topic) with a request's InvalidParameter naming
+    // TopicArn: the stack's setting is wrong, not the entries, and parking them would empty the stream.
+    if CONFIGURATION.contains(&code) || (code == "InvalidParameter" && message.contains("TopicArn")) {
         return RequestFate::All(Class::Outage);
     }
     let isolating = status == 400 || status == 413;

@@ -39,6 +39,26 @@ impl EventBridgeSink {
         Self { transport, service, bus: bus.into(), source: source.into() }
     }
 
+    /// Whether the bus is there: `DescribeEventBus`, answered within `timeout`. `PutEvents` cannot tell: EventBridge
+    /// answers it for a bus that does not exist with success and delivers nothing. Through the publishing transport,
+    /// so that the connection it opens serves the first publish.
+    pub(crate) async fn describe_bus(&self, timeout: std::time::Duration) -> Result<(), WireError> {
+        let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", "AWSEvents.DescribeEventBus")];
+        // A string only: serializing cannot fail.
+        let body = serde_json::to_vec(&serde_json::json!({ "Name": self.bus })).unwrap_or_default();
+        let answer = wire::post(&self.transport, &self.service, &headers, body, timeout).await?;
+        if answer.is_success() {
+            Ok(())
+        } else {
+            Err(read_error(answer))
+        }
+    }
+
+    /// The bus, name or ARN, as `EVENT_BUS_NAME` gives it.
+    pub(crate) fn bus(&self) -> &str {
+        &self.bus
+    }
+
     /// The `PutEvents` entry for `event`.
     pub fn to_entry(&self, event: &DomainEvent) -> EventBridgeEntry {
         EventBridgeEntry { detail_type: event.name(), detail: event.to_json() }
@@ -119,6 +139,11 @@ fn read_answer(answer: Answer) -> Result<(Vec<ResultEntry>, Option<String>), Wir
             .map_err(|e| WireError::Unexpected(format!("PutEvents answer is not its JSON: {e}")))?;
         return Ok((response.entries, answer.request_id));
     }
+    Err(read_error(answer))
+}
+
+/// The error of an answer that is not a success, from its JSON and headers.
+fn read_error(answer: Answer) -> WireError {
     let parsed: Option<ErrorAnswer> = serde_json::from_slice(&answer.body).ok();
     let raw = answer.error_type.or_else(|| parsed.as_ref().and_then(|p| p.error_type.clone()));
     let code = match raw {
@@ -130,7 +155,7 @@ fn read_answer(answer: Answer) -> Result<(Vec<ResultEntry>, Option<String>), Wir
         Some(parsed) => parsed.message.unwrap_or_default(),
         None => String::from_utf8_lossy(&answer.body).chars().take(MAX_QUOTED_ANSWER).collect(),
     };
-    Err(WireError::Service { status: answer.status, code, message, request_id: answer.request_id })
+    WireError::Service { status: answer.status, code, message, request_id: answer.request_id }
 }
 
 /// An entry's result: its error code's class ([`crate::publish::classify`]), or delivered.

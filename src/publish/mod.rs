@@ -1,20 +1,22 @@
 //! Publishing domain events to every configured sink, and what became of each event.
 
+mod accepted;
 mod chunk;
 mod classify;
 pub(crate) mod eventbridge;
 #[cfg(test)]
-mod fake_service;
+pub(crate) mod fake_service;
 pub(crate) mod retry;
 mod sink;
 pub(crate) mod sns;
 mod wire;
 
+pub use accepted::Accepted;
 pub use eventbridge::EventBridgeSink;
 pub use retry::{Invocation, RetryBudget, SinkOutcome, Window, FIRST_CALL_TIMEOUT};
 pub use sink::{json_len, EntryError, Sink};
 pub use sns::SnsSink;
-pub use wire::{Service, Transport};
+pub use wire::{Service, Transport, WireError};
 
 use retry::deliver;
 use score_fanout_events::DomainEvent;
@@ -48,6 +50,8 @@ pub struct BatchOutcome {
     pub deliveries: Vec<Delivery>,
     /// Entries sent more than once, over every sink.
     pub resent: u64,
+    /// Entries not sent because their sink had accepted them in an earlier invocation, over every sink.
+    pub already_accepted: u64,
     /// The sinks published to, by name.
     pub sinks: Vec<&'static str>,
 }
@@ -58,18 +62,22 @@ pub trait Publish: Sync {
     fn publish(&self, events: &[DomainEvent], invocation: &Invocation) -> impl Future<Output = BatchOutcome> + Send;
 }
 
-/// The configured sinks, published to at once, each with its window of requests in flight.
+/// The configured sinks, published to at once, each with its window of requests in flight and its memory of what it
+/// accepted.
 pub struct FanOut {
     eventbridge: Option<EventBridgeSink>,
     sns: Option<SnsSink>,
-    /// The windows of EventBridge and SNS, kept across the warm invocations of this instance.
+    /// The windows of EventBridge and SNS, kept across the warm invocations of this instance ...
     windows: [Window; 2],
+    /// ... and what each accepted.
+    accepted: [Accepted; 2],
 }
 
 impl FanOut {
     /// The sinks configured, each with up to `max_in_flight` requests at once (`MAX_REQUESTS_IN_FLIGHT`).
     pub(crate) fn new(eventbridge: Option<EventBridgeSink>, sns: Option<SnsSink>, max_in_flight: usize) -> Self {
-        Self { eventbridge, sns, windows: [Window::new(max_in_flight), Window::new(max_in_flight)] }
+        let windows = [Window::new(max_in_flight), Window::new(max_in_flight)];
+        Self { eventbridge, sns, windows, accepted: Default::default() }
     }
 
     /// The EventBridge sink, when `EVENT_BUS_NAME` is set.
@@ -88,16 +96,23 @@ impl Publish for FanOut {
         // Both sinks size their requests by each event's JSON length: counted once for both, and kept as lengths,
         // not documents, so that a large batch does not hold every event's JSON twice.
         let json_lengths: Vec<usize> = events.iter().map(json_len).collect();
-        let [eventbridge_window, sns_window] = &self.windows;
+        let ([eventbridge_window, sns_window], [eventbridge_accepted, sns_accepted]) = (&self.windows, &self.accepted);
         let (eventbridge, sns) = tokio::join!(
-            deliver_to(self.eventbridge.as_ref(), events, &json_lengths, invocation, eventbridge_window),
-            deliver_to(self.sns.as_ref(), events, &json_lengths, invocation, sns_window)
+            deliver_to(
+                self.eventbridge.as_ref(),
+                events,
+                &json_lengths,
+                invocation,
+                (eventbridge_window, eventbridge_accepted)
+            ),
+            deliver_to(self.sns.as_ref(), events, &json_lengths, invocation, (sns_window, sns_accepted))
         );
         let per_sink: Vec<(&'static str, SinkOutcome)> = [eventbridge, sns].into_iter().flatten().collect();
         let resent = per_sink.iter().map(|(_, outcome)| outcome.resent).sum();
+        let already_accepted = per_sink.iter().map(|(_, outcome)| outcome.already_accepted).sum();
         let sinks = per_sink.iter().map(|(name, _)| *name).collect();
         let deliveries = combine(events.len(), per_sink.into_iter().map(|(_, outcome)| outcome.outcomes));
-        BatchOutcome { deliveries, resent, sinks }
+        BatchOutcome { deliveries, resent, already_accepted, sinks }
     }
 }
 
@@ -106,10 +121,10 @@ async fn deliver_to<S: Sink>(
     events: &[DomainEvent],
     json_lengths: &[usize],
     invocation: &Invocation,
-    window: &Window,
+    memory: (&Window, &Accepted),
 ) -> Option<(&'static str, SinkOutcome)> {
     match sink {
-        Some(sink) => Some((sink.name(), deliver(sink, events, json_lengths, invocation, window).await)),
+        Some(sink) => Some((sink.name(), deliver(sink, events, json_lengths, invocation, memory).await)),
         None => None,
     }
 }

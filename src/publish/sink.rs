@@ -70,7 +70,7 @@ impl EntryError {
             return Self::Request { sink, detail: with_causes(&error), source: Arc::new(error) };
         };
         let (code, message, request_id) = (code.clone(), message.clone(), request_id.clone());
-        match classify::request_answer(*status, &code, entries) {
+        match classify::request_answer(*status, &code, &message, entries) {
             RequestFate::Isolate => Self::Isolate { sink, code, message, request_id },
             RequestFate::All(Class::Poison) => Self::Rejected { sink, code, message, request_id },
             RequestFate::All(Class::Outage) => Self::Outage { sink, code, message, request_id },

@@ -166,7 +166,8 @@ fn at_debug_every_line_names_the_invocation_the_sdks_own_included() {
     );
     assert_every_line_names_the_invocation(&transcript);
     let lines: Vec<Value> = transcript.forwarded().map(json).collect();
-    let sdk = lines.iter().find(|line| line["level"] == "DEBUG" && line["rpc.service"] == "SQS");
+    // The dead-letter SendMessage, inside the invocation (init's GetQueueAttributes precedes any invocation).
+    let sdk = lines.iter().find(|line| line["level"] == "DEBUG" && line["rpc.method"] == "SendMessage");
     let sdk = sdk.unwrap_or_else(|| panic!("no line from the SDK's spans: {lines:#?}"));
     assert_eq!(sdk["requestId"], "00000000-0000-4000-8000-000000000000", "{sdk}");
     assert_eq!(sdk["rpc.method"], "SendMessage", "the SDK span's own fields follow: {sdk}");
@@ -262,5 +263,27 @@ const DRY_RUN_LINES: &str = r#"[
 {"detail":"{\"eventId\":\"a0000000000000000000000000000007\",\"occurredAt\":\"2026-11-24T09:00:06Z\",\"schemaVersion\":\"1\",\"playerId\":\"1234\",\"date\":\"Aug 23\",\"score\":50,\"reason\":\"deleted\"}","level":"INFO","message":"DRY_RUN: would publish PlayerRemoved","event_id":"a0000000000000000000000000000007","event":"PlayerRemoved"},
 {"detail":"{\"eventId\":\"a0000000000000000000000000000008\",\"occurredAt\":\"2026-11-24T09:00:07Z\",\"schemaVersion\":\"1\",\"playerId\":\"5678\",\"date\":\"Aug 23\",\"score\":7,\"reason\":\"expired\"}","level":"INFO","message":"DRY_RUN: would publish PlayerRemoved","event_id":"a0000000000000000000000000000008","event":"PlayerRemoved"},
 {"error":"record 200000000000000000004: field dynamodb.NewImage.score: \"forty-four\" is not an integer within +-(2^52 - 1), as a number or a string","level":"WARN","message":"DRY_RUN: poison skipped, nothing dead-lettered","sequence_number":"200000000000000000004"},
-{"RecordsReceived":8,"level":"INFO","message":"metrics","RecordsFailed":0,"RecordsDeadLettered":0,"_aws":{"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[["FunctionName"]],"Metrics":[{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},{"Name":"OldestRecordAge","Unit":"Milliseconds"}]}]},"FunctionName":"score-fanout","EntriesRetried":0}
+{"RecordsReceived":8,"level":"INFO","message":"metrics","RecordsFailed":0,"RecordsDeadLettered":0,"_aws":{"CloudWatchMetrics":[{"Namespace":"ScoreFanout","Dimensions":[["FunctionName"]],"Metrics":[{"Name":"RecordsReceived","Unit":"Count"},{"Name":"EntriesRetried","Unit":"Count"},{"Name":"EntriesAlreadyAccepted","Unit":"Count"},{"Name":"RecordsFailed","Unit":"Count"},{"Name":"RecordsDeadLettered","Unit":"Count"},{"Name":"OldestRecordAge","Unit":"Milliseconds"}]}]},"FunctionName":"score-fanout","EntriesAlreadyAccepted":0,"EntriesRetried":0}
 ]"#;
+
+#[test]
+fn a_bus_that_does_not_exist_fails_init_before_any_record_is_taken() {
+    // moto answers DescribeEventBus for a bus it does not have as EventBridge does: ResourceNotFoundException. (Real
+    // EventBridge would answer the PutEvents after it with success and deliver nothing.)
+    let endpoint = score_fanout_testkit::moto::endpoint();
+    let env = [("AWS_ENDPOINT_URL", endpoint), ("EVENT_BUS_NAME", "score-events-typo")];
+    let transcript = run(&env, Options::default(), &[fixture("modify.json")]);
+    let reported = transcript.entries.iter().find_map(|entry| match entry {
+        Entry::InitError { error_type, body } => Some((error_type.clone(), json(body))),
+        _ => None,
+    });
+    let (error_type, body) = reported.unwrap_or_else(|| panic!("no init/error: {:?}", transcript.entries));
+    assert_eq!(error_type.as_deref(), Some("DestinationError"));
+    assert_eq!(
+        body["errorMessage"],
+        "EVENT_BUS_NAME=\"score-events-typo\": EventBridge has no such bus (ResourceNotFoundException: Event bus \
+         score-events-typo does not exist.); set EVENT_BUS_NAME to the name or ARN of an event bus in us-east-1 \
+         (AWS_REGION)"
+    );
+    assert!(!transcript.entries.iter().any(|e| matches!(e, Entry::Answer { .. })), "no invocation is answered");
+}

@@ -14,11 +14,12 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    pub(super) fn new<E>(prepared: &[Prepared<E>]) -> Self {
-        let mut head = vec![true; prepared.len()];
+    /// The lanes of `prepared`, without the entries `done` says need no sending.
+    pub(super) fn new<E>(prepared: &[Prepared<E>], done: &[bool]) -> Self {
+        let mut head: Vec<bool> = done.iter().map(|done| !done).collect();
         let mut behind = vec![None; prepared.len()];
         let mut last_of_group: HashMap<&str, usize> = HashMap::new();
-        for (index, entry) in prepared.iter().enumerate() {
+        for (index, entry) in prepared.iter().enumerate().filter(|&(index, _)| !done[index]) {
             if let Some(group) = &entry.group {
                 if let Some(last) = last_of_group.insert(group, index) {
                     // Lambda hands over at most 10,000 records: an index always fits.

@@ -5,7 +5,8 @@
 //! alone where its request was refused as a whole), as many at once as the sink's [`Window`] allows, each within a
 //! timeout that adapts to the sink's latency ([`timeout`]); it settles every answer as it arrives
 //! ([`Progress::settle`]), then sleeps until the next entry is due ([`Progress::next_due`]) or stops when the budget
-//! is spent. An entry is sent again only after its previous attempt failed or was given up.
+//! is spent. An entry is sent again only after its previous attempt failed or was given up, and an entry the sink
+//! accepted in an earlier invocation of this environment ([`Accepted`]) is not sent at all.
 
 mod budget;
 mod lanes;
@@ -18,6 +19,7 @@ pub use progress::SinkOutcome;
 pub use timeout::BASE as FIRST_CALL_TIMEOUT;
 pub use window::{Signal, Window};
 
+use super::accepted::Accepted;
 use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};
 use super::sink::{Call, EntryError, Prepared, Sink};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -30,19 +32,21 @@ use tokio::time::Instant;
 /// Delivers `events` to `sink` within `invocation`, up to `window` requests at once; one outcome per event, in
 /// order. `json_lengths[i]` is the length of event `i`'s JSON document, which the sink sizes its requests by. On a
 /// FIFO sink each message group is a lane ([`lanes::Lanes`]): one entry of a group per request, the next only
-/// after the previous was delivered.
+/// after the previous was delivered. What the sink accepts goes into `accepted`, and what it had accepted before
+/// counts as delivered without being sent.
 pub async fn deliver<S: Sink>(
     sink: &S,
     events: &[DomainEvent],
     json_lengths: &[usize],
     invocation: &Invocation,
-    window: &Window,
+    (window, accepted): (&Window, &Accepted),
 ) -> SinkOutcome {
     // Only each entry's size and group are kept for the whole batch; the entry itself is built again when its
     // request goes out, instead of being kept or cloned for every retry.
     let prepared: Vec<Prepared<()>> =
         events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
-    let mut progress = Progress::new(&prepared);
+    let already: Vec<bool> = events.iter().map(|event| accepted.contains(&event.meta().event_id)).collect();
+    let mut progress = Progress::new(&prepared, &already);
     let mut timeout = CallTimeout::new(window.last_slowest_answer());
     let budget = &invocation.budget;
     let mut first_round = true;
@@ -53,7 +57,7 @@ pub async fn deliver<S: Sink>(
         }
         first_round = false;
         let requests = requests(&prepared, progress.due(now));
-        let round = Round { sink, events, invocation, window };
+        let round = Round { sink, events, invocation, window, accepted };
         round.send(requests, &mut timeout, &mut progress).await;
         match progress.next_due(now) {
             Some(next) if next <= budget.stop_at() => tokio::time::sleep_until(next).await,
@@ -82,6 +86,7 @@ struct Round<'a, S> {
     events: &'a [DomainEvent],
     invocation: &'a Invocation,
     window: &'a Window,
+    accepted: &'a Accepted,
 }
 
 impl<S: Sink> Round<'_, S> {
@@ -108,6 +113,11 @@ impl<S: Sink> Round<'_, S> {
                 timeout.answered(took);
             }
             self.window.observe(if congested { Signal::Congested } else { Signal::Answered { took } });
+            for (&index, result) in request.iter().zip(&results) {
+                if result.is_ok() {
+                    self.accepted.insert(&self.events[index].meta().event_id);
+                }
+            }
             progress.settle(self.sink.name(), request, results, &mut pauses);
             congested_round |= congested;
         }

@@ -9,13 +9,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// What became of each entry of one sink, and how many entries had to be sent again.
+/// What became of each entry of one sink, how many entries had to be sent again, and how many were not sent because
+/// the sink had accepted them before.
 #[derive(Debug)]
 pub struct SinkOutcome {
     /// One outcome per event, in order.
     pub outcomes: Vec<Result<(), EntryError>>,
     /// Entries sent more than once (each extra send counted).
     pub resent: u64,
+    /// Entries the sink accepted in an earlier invocation of this environment: delivered, not sent again.
+    pub already_accepted: u64,
 }
 
 /// One round's pause per number of tries so far.
@@ -40,14 +43,17 @@ struct Attempts {
 
 pub(super) struct Progress {
     lanes: Lanes,
+    already_accepted: u64,
     attempts: Vec<Attempts>,
     errors: HashMap<usize, EntryError>,
 }
 
 impl Progress {
-    pub(super) fn new(prepared: &[Prepared<()>]) -> Self {
+    /// Every entry waiting, but those `already` accepted by the sink.
+    pub(super) fn new(prepared: &[Prepared<()>], already: &[bool]) -> Self {
         Self {
-            lanes: Lanes::new(prepared),
+            lanes: Lanes::new(prepared, already),
+            already_accepted: already.iter().filter(|&&accepted| accepted).count() as u64,
             attempts: vec![Attempts::default(); prepared.len()],
             errors: HashMap::new(),
         }
@@ -134,6 +140,6 @@ impl Progress {
         }
         let resent = self.attempts.iter().map(|a| u64::from(a.sends.saturating_sub(1))).sum();
         let outcomes = (0..prepared.len()).map(|index| self.errors.remove(&index).map_or(Ok(()), Err)).collect();
-        SinkOutcome { outcomes, resent }
+        SinkOutcome { outcomes, resent, already_accepted: self.already_accepted }
     }
 }

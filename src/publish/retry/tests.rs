@@ -2,6 +2,7 @@
 
 use super::budget::{backoff, BACKOFF_BASE, BACKOFF_CAP, MAX_RETRYING};
 use super::*;
+use crate::publish::Accepted;
 use crate::test_support::deliver_all;
 use crate::test_support::{event_for_player, events};
 use std::sync::Mutex;
@@ -111,6 +112,60 @@ async fn a_rejected_entry_is_never_resent() {
     assert!(matches!(outcomes[0], Err(EntryError::Rejected { .. })));
     assert!(outcomes[1].is_ok());
     assert_eq!(sink.requests().len(), 1);
+}
+
+/// Two invocations of one warm environment sharing the sink's memory, each within its own 5 s budget; `ev1` is
+/// throttled throughout the first, so Lambda hands its record back, and delivered in the second.
+async fn invoke_twice(fifo: bool, first: &[DomainEvent], again: &[DomainEvent]) -> (ScriptedSink, [SinkOutcome; 2]) {
+    let outage = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let ongoing = outage.clone();
+    let sink = ScriptedSink::new(fifo, move |_, id| {
+        if id == "ev1" && ongoing.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(throttled())
+        } else {
+            Ok(())
+        }
+    });
+    let (window, accepted) = (Window::new(8), Accepted::default());
+    let mut outcomes = Vec::new();
+    for events in [first, again] {
+        let lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
+        let invocation = Invocation::new(RetryBudget::new(Duration::from_secs(5)));
+        outcomes.push(deliver(&sink, events, &lengths, &invocation, (&window, &accepted)).await);
+        outage.store(false, std::sync::atomic::Ordering::SeqCst);
+        sink.requests.lock().expect("lock").push((Instant::now(), vec!["(next invocation)".into()]));
+    }
+    let second = outcomes.pop().expect("two invocations");
+    (sink, [outcomes.pop().expect("two invocations"), second])
+}
+
+/// The eventIds sent in the second invocation, in order.
+fn sent_in_second_invocation(sink: &ScriptedSink) -> Vec<String> {
+    let requests = sink.requests().into_iter().flatten();
+    requests.skip_while(|id| id != "(next invocation)").skip(1).filter(|id| id != "(next invocation)").collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_entry_the_sink_accepted_is_not_sent_again_when_lambda_hands_its_record_back() {
+    let batch = events(3);
+    let (sink, [first, again]) = invoke_twice(false, &batch, &batch[1..]).await;
+    assert!(first.outcomes[1].is_err() && first.outcomes[2].is_ok(), "{:?}", first.outcomes);
+    assert!(again.outcomes.iter().all(Result::is_ok), "{:?}", again.outcomes);
+    assert_eq!(again.already_accepted, 1);
+    assert_eq!(sent_in_second_invocation(&sink), ["ev1"], "ev2, accepted before, is not sent again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_a_fifo_sink_an_accepted_entry_leaves_its_lane_and_the_rest_keep_their_order() {
+    // Player p: ev1 fails throughout the first invocation and holds ev2 back; player q's ev3 goes through.
+    let players = ["p", "p", "p", "q"];
+    let batch: Vec<DomainEvent> = players.iter().enumerate().map(|(i, player)| event_for_player(i, player)).collect();
+    let (sink, [first, again]) = invoke_twice(true, &batch, &batch[1..]).await;
+    assert!(matches!(first.outcomes[2], Err(EntryError::HeldBack { .. })), "{:?}", first.outcomes);
+    assert!(first.outcomes[3].is_ok());
+    assert!(again.outcomes.iter().all(Result::is_ok), "{:?}", again.outcomes);
+    assert_eq!(again.already_accepted, 1);
+    assert_eq!(sent_in_second_invocation(&sink), ["ev1", "ev2"], "p's events in order, and ev3 not again");
 }
 
 #[tokio::test(start_paused = true)]
@@ -298,7 +353,8 @@ async fn a_sink_that_stays_slow_gets_each_entry_once_in_the_next_warm_invocation
         async move {
             let lengths: Vec<usize> = events.iter().map(crate::publish::json_len).collect();
             let invocation = Invocation::new(RetryBudget::new(Duration::from_secs(30)));
-            deliver(sink, &events, &lengths, &invocation, window).await.outcomes
+            // Each invocation with a memory of its own: what is measured here is the timeout carried over.
+            deliver(sink, &events, &lengths, &invocation, (window, &Accepted::default())).await.outcomes
         }
     };
     let first = warm(events(20)).await;
@@ -395,7 +451,7 @@ async fn requests_in_flight_never_exceed_the_window_and_grow_while_answers_are_q
         let window = Window::new(max);
         let lengths: Vec<usize> = events(1000).iter().map(crate::publish::json_len).collect();
         let invocation = Invocation::new(RetryBudget::new(Duration::from_secs(60)));
-        let outcome = deliver(&sink, &events(1000), &lengths, &invocation, &window).await;
+        let outcome = deliver(&sink, &events(1000), &lengths, &invocation, (&window, &Accepted::default())).await;
         assert!(outcome.outcomes.iter().all(Result::is_ok));
         assert_eq!(sink.most_in_flight.load(SeqCst), most, "window of at most {max}");
         assert_eq!(window.size(), max, "quick answers opened the window to its maximum");

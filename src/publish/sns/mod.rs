@@ -6,7 +6,7 @@ mod query;
 pub use entry::{message_group_id, SnsEntry};
 
 use super::sink::{Call, EntryError, Prepared, Sink};
-use super::wire::{self, Service, SharedTransport};
+use super::wire::{self, Service, SharedTransport, WireError};
 use entry::payload_size;
 use query::{BatchResult, Failure};
 use score_fanout_events::DomainEvent;
@@ -28,6 +28,25 @@ impl SnsSink {
     /// A sink for the topic `topic_arn`, FIFO or not.
     pub fn new(transport: SharedTransport, service: Service, topic_arn: impl Into<String>, fifo: bool) -> Self {
         Self { transport, service, topic_arn: topic_arn.into(), fifo }
+    }
+
+    /// The topic, as `TOPIC_ARN` gives it.
+    pub(crate) fn topic_arn(&self) -> &str {
+        &self.topic_arn
+    }
+
+    /// Whether the topic is there: `GetTopicAttributes`, answered within `timeout`. Through the publishing transport,
+    /// so that the connection it opens serves the first publish.
+    pub(crate) async fn describe_topic(&self, timeout: std::time::Duration) -> Result<(), WireError> {
+        let mut body = b"Action=GetTopicAttributes&Version=2010-03-31&TopicArn=".to_vec();
+        query::append_encoded(&mut body, &self.topic_arn);
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        let answer = wire::post(&self.transport, &self.service, &headers, body, timeout).await?;
+        if answer.is_success() {
+            Ok(())
+        } else {
+            Err(query::error_answer(answer))
+        }
     }
 
     /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.

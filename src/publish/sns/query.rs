@@ -135,10 +135,21 @@ pub fn read_answer(answer: Answer) -> Result<BatchResult, WireError> {
         result.request_id = answer.request_id;
         return Ok(result);
     }
+    Err(service_error(answer.status, text, answer.request_id))
+}
+
+/// An error answer of any SNS action: its `<Code>` and `<Message>`, or the status when the body names none (a bare
+/// 404 from something else than SNS is not SNS's `NotFound`).
+pub fn error_answer(answer: Answer) -> WireError {
+    let text = String::from_utf8_lossy(&answer.body);
+    service_error(answer.status, &text, answer.request_id)
+}
+
+fn service_error(status: u16, text: &str, request_id: Option<String>) -> WireError {
     let (code, message, in_body) = error_code(text).unwrap_or_default();
-    let code = if code.is_empty() { format!("HTTP{}", answer.status) } else { code };
-    let request_id = answer.request_id.or((!in_body.is_empty()).then_some(in_body));
-    Err(WireError::Service { status: answer.status, code, message, request_id })
+    let code = if code.is_empty() { format!("HTTP{status}") } else { code };
+    let request_id = request_id.or((!in_body.is_empty()).then_some(in_body));
+    WireError::Service { status, code, message, request_id }
 }
 
 fn batch_result(text: &str) -> Result<BatchResult, XmlDecodeError> {

@@ -130,6 +130,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             let config = Config::from_env()?;
             init_logging(&config);
             let handler = live_handler(&config, &sdk)?;
+            handler.check_destinations(sdk.region().map(|region| region.as_ref())).await?;
             let mut report = Report::default();
             for path in files {
                 report.extend(feed(&handler, read_event_file(&path)?, mapping.mapping()).await);
@@ -140,6 +141,7 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             let config = Config::from_env()?;
             init_logging(&config);
             let handler = live_handler(&config, &sdk)?;
+            handler.check_destinations(sdk.region().map(|region| region.as_ref())).await?;
             let stream_arn = match (stream_arn, table) {
                 (Some(arn), _) => arn,
                 (None, table) => latest_stream_arn(&sdk, &table.unwrap_or_default()).await?,

@@ -59,8 +59,8 @@ async fn main() -> ExitCode {
     init_logging(&config);
     let sdk = sdk_config().await;
     let redriver = match &cli.command {
-        Command::Skipped { .. } => Redriver::for_skipped(&config, &sdk),
-        Command::Poison { .. } => Redriver::for_poison(&config, &sdk),
+        Command::Skipped { .. } => Redriver::for_skipped(&config, &sdk).await,
+        Command::Poison { .. } => Redriver::for_poison(&config, &sdk).await,
     };
     let redriver = match redriver {
         Ok(redriver) => redriver,

@@ -14,7 +14,16 @@ pub use queue::Queue;
 pub use skipped::{redrive_skipped, Bucket, REDRIVEN_TAG};
 
 use aws_config::SdkConfig;
-use score_fanout::{live_handler, Config, EndpointError, LiveHandler};
+use score_fanout::{live_handler, Config, DestinationError, EndpointError, LiveHandler};
+
+/// Why a redrive cannot start: the function's configuration does not lead anywhere.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+}
 
 /// The function's handler as a redrive runs it, built from the function's configuration: in DRY_RUN (`--dry-run`)
 /// it is DRY_RUN's, which sends nothing anywhere, and the redrive then tags and deletes nothing; the two can never
@@ -25,16 +34,20 @@ pub struct Redriver {
 }
 
 impl Redriver {
-    /// For skipped batches: the function's handler exactly, which parks what is now poison.
-    pub fn for_skipped(config: &Config, sdk: &SdkConfig) -> Result<Self, EndpointError> {
-        Ok(Self { handler: live_handler(config, sdk)?, dry_run: config.dry_run })
+    /// For skipped batches: the function's handler exactly, which parks what is now poison. Its destinations are
+    /// checked first, as the function's init checks them: a redrive into a bus that does not exist would report
+    /// every batch delivered.
+    pub async fn for_skipped(config: &Config, sdk: &SdkConfig) -> Result<Self, SetupError> {
+        let handler = live_handler(config, sdk)?;
+        handler.check_destinations(sdk.region().map(|region| region.as_ref())).await?;
+        Ok(Self { handler, dry_run: config.dry_run })
     }
 
     /// For parked poison: the function's sinks without its dead-letter queue, so that what still fails stays in the
     /// queue it came from instead of being parked a second time.
-    pub fn for_poison(config: &Config, sdk: &SdkConfig) -> Result<Self, EndpointError> {
+    pub async fn for_poison(config: &Config, sdk: &SdkConfig) -> Result<Self, SetupError> {
         let config = Config { dead_letter_queue_url: None, ..config.clone() };
-        Self::for_skipped(&config, sdk)
+        Self::for_skipped(&config, sdk).await
     }
 }
 

@@ -68,13 +68,13 @@ impl Rig {
     }
 
     /// The skipped-batch redrive: the function's own configuration, straight to the sinks.
-    fn skipped_redriver(&self, dry_run: bool) -> Redriver {
-        Redriver::for_skipped(&config_for(&self.stack, dry_run), &self.direct_sdk).expect("endpoints resolve")
+    async fn skipped_redriver(&self, dry_run: bool) -> Redriver {
+        Redriver::for_skipped(&config_for(&self.stack, dry_run), &self.direct_sdk).await.expect("destinations exist")
     }
 
     /// The poison redrive: the function's sinks, no dead-letter queue (what still fails stays put).
-    fn poison_redriver(&self) -> Redriver {
-        Redriver::for_poison(&config_for(&self.stack, false), &self.direct_sdk).expect("endpoints resolve")
+    async fn poison_redriver(&self) -> Redriver {
+        Redriver::for_poison(&config_for(&self.stack, false), &self.direct_sdk).await.expect("destinations exist")
     }
 
     async fn event_ids_in(&self, queue: &str) -> Vec<String> {
@@ -131,9 +131,9 @@ async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream
     let dynamodb = aws_sdk_dynamodb::Client::new(&rig.sdk);
     dynamodb.delete_table().table_name(&rig.stack.table).send().await.expect("delete");
     assert!(dynamodb.describe_table().table_name(&rig.stack.table).send().await.is_err(), "the table is gone");
-    let (s3, redriver) = (rig.s3(), rig.skipped_redriver(false));
+    let (s3, redriver) = (rig.s3(), rig.skipped_redriver(false).await);
     let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
-    let dry = redrive_skipped(&bucket, &rig.skipped_redriver(true), REDRIVE).await.expect("dry run");
+    let dry = redrive_skipped(&bucket, &rig.skipped_redriver(true).await, REDRIVE).await.expect("dry run");
     assert_eq!((dry.len(), counts_of(&dry)), (3, (25, 24)), "three skipped batches covering every record: {dry:?}");
     assert!(rig.event_ids_on_bus().await.is_empty(), "a dry run sends nothing");
 
@@ -169,7 +169,7 @@ async fn an_object_without_a_readable_payload_is_kept_and_said_why() {
             s3.put_object().bucket(&rig.stack.failure_bucket).key(key).body(ByteStream::from_static(body.as_bytes()));
         put.send().await.expect("put");
     }
-    let redriver = rig.skipped_redriver(false);
+    let redriver = rig.skipped_redriver(false).await;
     let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
     let lines = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("redrive");
     let reasons: Vec<&str> = lines
@@ -199,7 +199,7 @@ async fn poison_redriven_after_a_fix_leaves_only_what_still_fails() {
     broken.store(false, Ordering::SeqCst);
     let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
     let parked = Queue { sqs: &sqs, url: &rig.stack.queues.poison };
-    let redriver = rig.poison_redriver();
+    let redriver = rig.poison_redriver().await;
     let lines = redrive_poison(&parked, &redriver, Duration::from_secs(30)).await.expect("redrive");
     let redriven = lines.iter().filter(|l| matches!(l.outcome, Outcome::Redriven { events: 1, .. })).count();
     let kept: Vec<_> =

@@ -21,7 +21,7 @@ impl Publish for Recording {
     fn publish(&self, events: &[DomainEvent], _: &Invocation) -> impl Future<Output = BatchOutcome> + Send {
         self.0.lock().expect("lock").extend(events.iter().map(|event| event.player_id().to_owned()));
         let deliveries = vec![Delivery::Delivered; events.len()];
-        async move { BatchOutcome { deliveries, resent: 0, sinks: vec!["Recording"] } }
+        async move { BatchOutcome { deliveries, sinks: vec!["Recording"], ..BatchOutcome::default() } }
     }
 }
 
