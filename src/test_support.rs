@@ -73,3 +73,12 @@ pub async fn deliver_all<S: crate::publish::Sink>(
     let invocation = crate::publish::Invocation::new(*budget);
     crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, &crate::publish::Window::new(8)).await
 }
+
+/// Whether SQS accepts every character of `text` in a message body or attribute value: the set SQS documents,
+/// written out here apart from the code under test.
+pub fn sqs_accepts(text: &str) -> bool {
+    text.chars().all(|c| {
+        let c = u32::from(c);
+        matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+    })
+}

@@ -43,7 +43,7 @@ pub async fn deliver<S: Sink>(
     let prepared: Vec<Prepared<()>> =
         events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
     let mut progress = Progress::new(&prepared);
-    let mut timeout = CallTimeout::new(window.last_slowest_answer());
+    let mut timeout = CallTimeout::new(&window.warm_start());
     let budget = &invocation.budget;
     let mut first_round = true;
     loop {
@@ -60,9 +60,7 @@ pub async fn deliver<S: Sink>(
             _ => break,
         }
     }
-    if let Some(slowest) = timeout.slowest_answer() {
-        window.remember_slowest_answer(slowest);
-    }
+    window.remember(timeout.calls());
     progress.finish(sink.name(), &prepared)
 }
 
