@@ -1,4 +1,5 @@
-//! Parking poison in the dead-letter queue: the record exactly as received, its event, and why.
+//! Parking poison in the dead-letter queue: the record exactly as received (the characters SQS refuses escaped, so
+//! that it parses to the same value), its event, and why.
 
 use score_fanout_events::DomainEvent;
 use serde::Serialize;
@@ -162,9 +163,10 @@ fn last_resort(record: &str, event: Option<&DomainEvent>, error: &str) -> String
     }
 }
 
+/// The message as SQS accepts it: every character SQS refuses, in the record as in the other fields, escaped, so
+/// that the record still parses to the value received.
 fn to_json<R: Serialize>(message: &Message<'_, R>) -> String {
-    // Raw JSON, JSON values, strings and plain structs always serialize.
-    serde_json::to_string(message).unwrap_or_default()
+    crate::sqs_text::to_json(message)
 }
 
 /// `text` cut to at most `max` bytes at a character boundary.

@@ -1,4 +1,4 @@
-//! Dead-letter message tests: the record byte for byte, and truncation past 256 KiB.
+//! Dead-letter message tests: the record byte for byte (what SQS refuses escaped), and truncation past 256 KiB.
 
 use super::*;
 use crate::test_support::{event, fixture_records};
@@ -52,6 +52,40 @@ fn a_huge_record_that_is_not_a_stream_record_keeps_a_prefix() {
     assert_eq!(value["truncated"], true);
     assert!(value["record"].as_str().expect("prefix").starts_with("{\"blob\":\"yyy"));
     assert_eq!(value["error"].as_str().expect("error").len(), 8 * 1024);
+}
+
+/// A stream record whose strings hold characters SQS refuses: U+FFFE and U+FFFF as they are, a control character
+/// escaped (as any JSON writer writes it), beside a backslash that must stay one.
+fn record_sqs_refuses(bio: &str) -> (Box<RawValue>, Value) {
+    let mut record: Value = serde_json::from_str(fixture_records("insert.json")[0].get()).expect("fixture");
+    record["dynamodb"]["NewImage"]["playerId"] = serde_json::json!({ "S": "p\u{fffe}\\\u{ffff}\u{1}" });
+    record["dynamodb"]["NewImage"]["bio"] = serde_json::json!({ "S": bio });
+    (RawValue::from_string(record.to_string()).expect("JSON"), record)
+}
+
+#[test]
+fn a_record_holding_characters_sqs_refuses_is_parked_with_them_escaped_and_parses_to_the_same_value() {
+    let (record, value) = record_sqs_refuses("\u{fffe}");
+    assert!(record.get().contains('\u{fffe}'), "the record as received holds U+FFFE itself");
+    let body = message(&record, None, "refused \u{ffff}");
+    assert!(crate::test_support::sqs_accepts(&body), "{body:?}");
+    assert!(body.contains(r"p\ufffe\\\uffff\u0001"), "{body}");
+    let parked: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(parked["record"], value, "exact as a JSON value");
+    assert_eq!(parked["error"], "refused \u{ffff}");
+}
+
+#[test]
+fn a_record_that_fits_only_before_its_refused_characters_are_escaped_leaves_its_images_out() {
+    // 3 bytes each as received, 6 once escaped: 210 KB received, 420 KB escaped.
+    let (record, value) = record_sqs_refuses(&"\u{fffe}".repeat(70_000));
+    assert!(record.get().len() < MAX_DEAD_LETTER_BYTES);
+    let body = message(&record, Some(&event(1)), "too big once escaped");
+    assert!(body.len() <= MAX_DEAD_LETTER_BYTES, "{} bytes", body.len());
+    assert!(crate::test_support::sqs_accepts(&body));
+    let parked: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(parked["truncated"], true);
+    assert_eq!(parked["record"]["dynamodb"]["Keys"], value["dynamodb"]["Keys"]);
 }
 
 #[test]

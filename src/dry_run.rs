@@ -15,7 +15,7 @@ pub struct LogEachEvent;
 impl Publish for LogEachEvent {
     fn publish(&self, events: &[DomainEvent], _invocation: &Invocation) -> impl Future<Output = BatchOutcome> + Send {
         for event in events {
-            info!(event = event.name(), event_id = %event.meta().event_id, detail = %event.to_json(), "DRY_RUN: would publish {}", event.name());
+            info!(event = event.name(), event_id = %event.meta().event_id, detail = %crate::sqs_text::to_json(event), "DRY_RUN: would publish {}", event.name());
         }
         ready(BatchOutcome { deliveries: vec![Delivery::Delivered; events.len()], ..BatchOutcome::default() })
     }

@@ -22,6 +22,7 @@ mod logging;
 mod metrics;
 mod publish;
 mod sdk;
+mod sqs_text;
 mod stdout;
 #[cfg(test)]
 mod test_support;

@@ -74,3 +74,12 @@ pub async fn deliver_all<S: crate::publish::Sink>(
     let memory = (&crate::publish::Window::new(8), &crate::publish::Accepted::default());
     crate::publish::retry::deliver(sink, events, &json_lengths, &invocation, memory).await
 }
+
+/// Whether SQS accepts every character of `text` in a message body or attribute value: the set SQS documents,
+/// written out here apart from the code under test.
+pub fn sqs_accepts(text: &str) -> bool {
+    text.chars().all(|c| {
+        let c = u32::from(c);
+        matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+    })
+}

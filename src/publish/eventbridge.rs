@@ -59,9 +59,10 @@ impl EventBridgeSink {
         &self.bus
     }
 
-    /// The `PutEvents` entry for `event`.
+    /// The `PutEvents` entry for `event`; its `Detail` written as SQS accepts it, since a rule may deliver it to a
+    /// queue.
     pub fn to_entry(&self, event: &DomainEvent) -> EventBridgeEntry {
-        EventBridgeEntry { detail_type: event.name(), detail: event.to_json() }
+        EventBridgeEntry { detail_type: event.name(), detail: crate::sqs_text::to_json(event) }
     }
 
     /// The entry's size as EventBridge counts it towards the 256 KiB request limit (no `Time`, no `Resources`).

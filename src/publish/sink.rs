@@ -136,7 +136,7 @@ pub trait Sink: Sync {
     /// `json_len` is the length of the event's JSON document.
     fn measure(&self, event: &DomainEvent, json_len: usize, index: usize) -> Prepared<()> {
         let Prepared { size, group, .. } = self.prepare(event, index);
-        debug_assert_eq!(json_len, event.to_json().len());
+        debug_assert_eq!(json_len, crate::sqs_text::to_json(event).len());
         Prepared { entry: (), size, group }
     }
 
@@ -148,20 +148,8 @@ pub trait Sink: Sync {
     ) -> impl Future<Output = Vec<Result<(), EntryError>>> + Send;
 }
 
-/// The length of `event`'s JSON document, written nowhere: both sinks size their requests by it.
+/// The length of `event`'s JSON document as the sinks send it ([`crate::sqs_text::to_json`]), written nowhere: both
+/// sinks size their requests by it.
 pub fn json_len(event: &DomainEvent) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    // As DomainEvent::to_json: these plain structs always serialize.
-    let _ = serde_json::to_writer(&mut count, event);
-    count.0
+    crate::sqs_text::json_len(event)
 }

@@ -47,7 +47,7 @@ pub async fn deliver<S: Sink>(
         events.iter().enumerate().map(|(i, e)| sink.measure(e, json_lengths[i], i)).collect();
     let already: Vec<bool> = events.iter().map(|event| accepted.contains(&event.meta().event_id)).collect();
     let mut progress = Progress::new(&prepared, &already);
-    let mut timeout = CallTimeout::new(window.last_slowest_answer());
+    let mut timeout = CallTimeout::new(&window.warm_start());
     let budget = &invocation.budget;
     let mut first_round = true;
     loop {
@@ -64,9 +64,7 @@ pub async fn deliver<S: Sink>(
             _ => break,
         }
     }
-    if let Some(slowest) = timeout.slowest_answer() {
-        window.remember_slowest_answer(slowest);
-    }
+    window.remember(timeout.calls());
     progress.finish(sink.name(), &prepared)
 }
 

@@ -9,14 +9,17 @@ use std::sync::Mutex;
 
 type Script = Box<dyn Fn(usize, &str) -> Result<(), EntryError> + Send + Sync>;
 
-/// A sink whose answer for each entry is `script(call number, eventId)`, after `latency` (a call whose timeout is
-/// shorter times out, as the transport would); it records every request and the most it had in flight.
+/// A sink whose answer for each entry is `script(call number, eventId)`, after the next of `latencies` or else
+/// `latency` (a call whose timeout is shorter times out, as the transport would); it records every request, each
+/// call's timeout and the most it had in flight.
 struct ScriptedSink {
     fifo: bool,
     hang: bool,
     latency: Duration,
+    latencies: Mutex<std::collections::VecDeque<Duration>>,
     script: Script,
     requests: Mutex<Vec<(Instant, Vec<String>)>>,
+    timeouts: Mutex<Vec<Duration>>,
     in_flight: std::sync::atomic::AtomicUsize,
     most_in_flight: std::sync::atomic::AtomicUsize,
 }
@@ -27,8 +30,10 @@ impl ScriptedSink {
             fifo,
             hang: false,
             latency: Duration::ZERO,
+            latencies: Mutex::default(),
             script: Box::new(script),
             requests: Mutex::new(Vec::new()),
+            timeouts: Mutex::default(),
             in_flight: Default::default(),
             most_in_flight: Default::default(),
         }
@@ -67,14 +72,16 @@ impl Sink for ScriptedSink {
             requests.push((Instant::now(), entries.iter().map(|(id, _)| id.clone()).collect()));
             requests.len()
         };
+        self.timeouts.lock().expect("lock").push(limits.timeout);
+        let latency = self.latencies.lock().expect("lock").pop_front().unwrap_or(self.latency);
         if self.hang {
             std::future::pending::<()>().await;
         }
         let now_in_flight = self.in_flight.fetch_add(1, SeqCst) + 1;
         self.most_in_flight.fetch_max(now_in_flight, SeqCst);
-        tokio::time::sleep(self.latency.min(limits.timeout)).await;
+        tokio::time::sleep(latency.min(limits.timeout)).await;
         self.in_flight.fetch_sub(1, SeqCst);
-        if self.latency > limits.timeout {
+        if latency > limits.timeout {
             let timed_out = crate::publish::wire::WireError::Timeout(limits.timeout);
             return vec![Err(EntryError::for_request("Scripted", timed_out, entries.len())); entries.len()];
         }
@@ -457,3 +464,5 @@ async fn requests_in_flight_never_exceed_the_window_and_grow_while_answers_are_q
         assert_eq!(window.size(), max, "quick answers opened the window to its maximum");
     }
 }
+
+mod warm;

@@ -3,9 +3,10 @@
 //! the user set (`MAX_REQUESTS_IN_FLIGHT`), so that one shard cannot press the account's `PutEvents` and
 //! `PublishBatch` quotas past what was chosen. The window lives with the sink, so it carries over between the warm
 //! invocations of one function instance: a sink that throttled in the last invocation starts the next one low. So
-//! does the slowest answer of the sink's last invocation, which the next one's call timeouts start from
-//! ([`timeout`](super::timeout)).
+//! does what the next invocation's call timeouts start from ([`WarmStart`]): the slowest answers of the sink's last
+//! invocations that got answers, and the hangs since.
 
+use super::timeout::{Calls, WarmStart};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ pub struct Window {
 struct State {
     size: f64,
     fastest: Option<Duration>,
-    last_slowest_answer: Option<Duration>,
+    warm_start: WarmStart,
 }
 
 /// What one answered request says about the sink.
@@ -43,7 +44,7 @@ impl Window {
     /// A window of at most `max` requests (at least one).
     pub fn new(max: usize) -> Self {
         let max = max.max(1);
-        let state = State { size: INITIAL.min(max as f64), fastest: None, last_slowest_answer: None };
+        let state = State { size: INITIAL.min(max as f64), fastest: None, warm_start: WarmStart::default() };
         Self { max, state: Mutex::new(state) }
     }
 
@@ -56,13 +57,14 @@ impl Window {
         *self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The slowest answer of the last invocation that had an answer.
-    pub(super) fn last_slowest_answer(&self) -> Option<Duration> {
-        self.state().last_slowest_answer
+    /// What the next invocation's call timeouts start from.
+    pub(super) fn warm_start(&self) -> WarmStart {
+        self.state().warm_start
     }
 
-    pub(super) fn remember_slowest_answer(&self, took: Duration) {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).last_slowest_answer = Some(took);
+    /// Takes in what an invocation's calls came to, for the invocations after it.
+    pub(super) fn remember(&self, calls: Calls) {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).warm_start.record(calls);
     }
 
     /// Takes in one request's signal: one more request per window's worth of quick answers; half on congestion.

@@ -17,11 +17,11 @@ pub struct SnsEntry {
     pub message: String,
     /// Attribute `eventType`.
     pub event_type: &'static str,
-    /// Attribute `playerId`.
+    /// Attribute `playerId`: the player id, each character SQS refuses as the six-character text `\uXXXX`.
     pub player_id: String,
     /// Attribute `schemaVersion`, so that a filter policy can pin the version a subscriber reads.
     pub schema_version: String,
-    /// FIFO topics only: the message group (the player, [`message_group_id`]).
+    /// FIFO topics only: the message group (the player, [`message_group_id`] of the player id as stored).
     pub group: Option<String>,
     /// FIFO topics only: the deduplication id.
     pub deduplication_id: Option<String>,

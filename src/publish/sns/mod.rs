@@ -7,6 +7,7 @@ pub use entry::{message_group_id, SnsEntry};
 
 use super::sink::{Call, EntryError, Prepared, Sink};
 use super::wire::{self, Service, SharedTransport, WireError};
+use crate::sqs_text;
 use entry::payload_size;
 use query::{BatchResult, Failure};
 use score_fanout_events::DomainEvent;
@@ -49,15 +50,16 @@ impl SnsSink {
         }
     }
 
-    /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation.
+    /// The `PublishBatch` entry for `event`; `index` makes its batch entry id unique within the invocation. The
+    /// message and the attributes are written as SQS accepts them ([`sqs_text`]), since SNS delivers to queues.
     pub fn to_entry(&self, event: &DomainEvent, index: usize) -> SnsEntry {
         let fifo = self.fifo;
         SnsEntry {
             id: format!("e{index}"),
-            message: event.to_json(),
+            message: sqs_text::to_json(event),
             event_type: event.name(),
-            player_id: event.player_id().to_owned(),
-            schema_version: event.meta().schema_version.clone(),
+            player_id: sqs_text::attribute_text(event.player_id()).into_owned(),
+            schema_version: sqs_text::attribute_text(&event.meta().schema_version).into_owned(),
             group: fifo.then(|| message_group_id(event.player_id())),
             deduplication_id: fifo.then(|| event.meta().event_id.clone()),
         }
@@ -93,7 +95,9 @@ impl Sink for SnsSink {
     }
 
     fn measure(&self, event: &DomainEvent, json_len: usize, _index: usize) -> Prepared<()> {
-        let size = payload_size(json_len, event.name(), event.player_id(), &event.meta().schema_version);
+        let player_id = sqs_text::attribute_text(event.player_id());
+        let schema_version = sqs_text::attribute_text(&event.meta().schema_version);
+        let size = payload_size(json_len, event.name(), &player_id, &schema_version);
         Prepared { size, entry: (), group: self.fifo.then(|| message_group_id(event.player_id())) }
     }
 
