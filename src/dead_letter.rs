@@ -24,12 +24,20 @@ pub struct Poison {
     pub event: Option<DomainEvent>,
     /// Why it is poison.
     pub error: String,
+    /// The variables of the sinks that refused its event (`EVENT_BUS_NAME`, `TOPIC_ARN`): a redrive sends it to
+    /// those only. None for a record that could not be decoded.
+    pub refused_by: Vec<&'static str>,
 }
 
 impl Poison {
     /// The contract's dead-letter message for this poison, whose record is `record` exactly as received.
     pub fn dead_letter_message(&self, record: &RawValue) -> String {
-        message(record, self.event.as_ref(), &self.error)
+        let fields = Fields {
+            event: self.event.as_ref(),
+            error: cut(&self.error, MAX_ERROR_BYTES),
+            refused_by: &self.refused_by,
+        };
+        message(record, &fields)
     }
 }
 
@@ -116,22 +124,32 @@ impl DeadLetter for SqsDeadLetter {
     }
 }
 
-#[derive(Serialize)]
-struct Message<'a, R: Serialize> {
-    record: R,
+/// What a dead-letter message says beside the record.
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fields<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a DomainEvent>,
     error: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    refused_by: &'a [&'static str],
+}
+
+#[derive(Serialize)]
+struct Message<'a, R: Serialize> {
+    record: R,
+    #[serde(flatten)]
+    fields: Fields<'a>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     truncated: bool,
 }
 
-/// The contract's dead-letter message `{"record", "event", "error"}`. When it would exceed
+/// The contract's dead-letter message `{"record", "event", "error", "refusedBy"}`. When it would exceed
 /// [`MAX_DEAD_LETTER_BYTES`], the record's images are left out and `"truncated": true` says so; a record still too
 /// large (it is not a stream record at all) is kept as the prefix of its text.
-fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> String {
-    let error = cut(error, MAX_ERROR_BYTES);
-    let full = to_json(&Message { record, event, error, truncated: false });
+fn message(record: &RawValue, fields: &Fields<'_>) -> String {
+    let fields = *fields;
+    let full = to_json(&Message { record, fields, truncated: false });
     if full.len() <= MAX_DEAD_LETTER_BYTES {
         return full;
     }
@@ -140,20 +158,20 @@ fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> Strin
             stream.remove("NewImage");
             stream.remove("OldImage");
         }
-        let without_images = to_json(&Message { record: &value, event, error, truncated: true });
+        let without_images = to_json(&Message { record: &value, fields, truncated: true });
         if without_images.len() <= MAX_DEAD_LETTER_BYTES {
             return without_images;
         }
     }
-    last_resort(record.get(), event, error)
+    last_resort(record.get(), fields)
 }
 
 /// The record as a prefix of its text, a JSON string: cut until the whole message fits, since escaping can make
 /// the prefix up to six times longer than it is (every byte a `\u00XX`).
-fn last_resort(record: &str, event: Option<&DomainEvent>, error: &str) -> String {
+fn last_resort(record: &str, fields: Fields<'_>) -> String {
     let mut keep = MAX_RECORD_PREFIX_BYTES.min(record.len());
     loop {
-        let message = to_json(&Message { record: cut(record, keep), event, error, truncated: true });
+        let message = to_json(&Message { record: cut(record, keep), fields, truncated: true });
         if message.len() <= MAX_DEAD_LETTER_BYTES || keep == 0 {
             return message;
         }

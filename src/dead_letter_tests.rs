@@ -4,6 +4,29 @@ use super::*;
 use crate::test_support::{event, fixture_records};
 use serde_json::Value;
 
+/// The message for a record without refusals (undecodable, or as the tests need it).
+fn message(record: &RawValue, event: Option<&DomainEvent>, error: &str) -> String {
+    let poison =
+        Poison { index: 0, sequence_number: None, event: event.cloned(), error: error.into(), refused_by: vec![] };
+    poison.dead_letter_message(record)
+}
+
+#[test]
+fn an_event_a_sink_refused_names_that_sink_and_an_undecodable_record_names_none() {
+    let record = &fixture_records("modify.json")[0];
+    let refused = Poison {
+        index: 0,
+        sequence_number: None,
+        event: Some(event(4)),
+        error: "SNS rejected".into(),
+        refused_by: vec!["TOPIC_ARN"],
+    };
+    let value: Value = serde_json::from_str(&refused.dead_letter_message(record)).expect("JSON");
+    assert_eq!(value["refusedBy"], serde_json::json!(["TOPIC_ARN"]));
+    let undecodable: Value = serde_json::from_str(&message(record, None, "bad")).expect("JSON");
+    assert!(undecodable.get("refusedBy").is_none(), "{undecodable}");
+}
+
 #[test]
 fn the_record_is_kept_byte_for_byte_with_its_error() {
     let record = &fixture_records("poison.json")[0];

@@ -164,7 +164,7 @@ mod properties {
             let raw = serde_json::value::RawValue::from_string(original.to_string()).expect("JSON");
             let error = error_unit.repeat(error_repeats);
             let sequence_number = Some("1".into());
-            let poison = Poison { index: 0, sequence_number, event: Some(event.clone()), error: error.clone() };
+            let poison = Poison { index: 0, sequence_number, event: Some(event.clone()), error: error.clone(), refused_by: vec!["TOPIC_ARN"] };
             let body = poison.dead_letter_message(&raw);
             prop_assert!(sqs_accepts(&body));
             prop_assert!(body.len() <= MAX_DEAD_LETTER_BYTES, "{} bytes", body.len());

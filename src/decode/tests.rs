@@ -202,8 +202,13 @@ fn an_item_near_the_400_kb_limit_decodes_and_its_dead_letter_message_is_truncate
     record["dynamodb"]["OldImage"]["bio"] = json!({"S": bio});
     let raw = RawValue::from_string(record.to_string()).expect("JSON");
     let event = decode(&raw).expect("decodes").event.expect("an event");
-    let poison =
-        crate::dead_letter::Poison { index: 0, sequence_number: None, event: Some(event), error: "rejected".into() };
+    let poison = crate::dead_letter::Poison {
+        index: 0,
+        sequence_number: None,
+        event: Some(event),
+        error: "rejected".into(),
+        refused_by: vec![],
+    };
     let message = poison.dead_letter_message(&raw);
     assert!(message.len() <= crate::dead_letter::MAX_DEAD_LETTER_BYTES);
     assert!(message.contains(r#""truncated":true"#) && message.contains(r#""delta":6"#));

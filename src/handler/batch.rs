@@ -5,7 +5,7 @@ use super::demo_lines::log_change;
 use crate::dead_letter::Poison;
 use crate::decode::decode;
 use crate::metrics::Tally;
-use crate::publish::{describe, BatchOutcome, Delivery};
+use crate::publish::{describe, sink_variable, BatchOutcome, Delivery};
 use score_fanout_events::DomainEvent;
 use serde_json::value::RawValue;
 use tracing::{debug, error, warn};
@@ -54,7 +54,8 @@ impl Batch {
                 Err(error) => {
                     let sequence_number = error.record().0.clone();
                     error!(sequence_number, error = %error, "poison record: cannot decode");
-                    batch.poison.push(Poison { index, sequence_number, event: None, error: error.to_string() });
+                    let error = error.to_string();
+                    batch.poison.push(Poison { index, sequence_number, event: None, error, refused_by: Vec::new() });
                 }
             }
         }
@@ -89,12 +90,11 @@ impl Batch {
                     let error = describe(errors);
                     error!(sequence_number, event = event.name(), error = %error, "poison event: a sink rejected it for good");
                     let sequence_number = Some(origin.sequence_number.clone());
-                    self.poison.push(Poison {
-                        index: origin.index,
-                        sequence_number,
-                        event: Some(event.clone()),
-                        error,
-                    });
+                    let mut refused_by: Vec<&'static str> =
+                        errors.iter().filter_map(|e| sink_variable(e.sink())).collect();
+                    refused_by.dedup();
+                    let event = Some(event.clone());
+                    self.poison.push(Poison { index: origin.index, sequence_number, event, error, refused_by });
                 }
             }
         }

@@ -168,6 +168,7 @@ async fn an_event_a_sink_rejects_for_good_is_dead_lettered_with_the_event() {
     let value: serde_json::Value = serde_json::from_str(&bodies[0]).expect("JSON");
     assert_eq!(value["event"]["delta"], 6);
     assert_eq!(value["error"], "SNS rejected the entry for good: InvalidParameter: Invalid parameter: Message");
+    assert_eq!(value["refusedBy"], serde_json::json!(["TOPIC_ARN"]), "the redrive sends it to SNS only");
 }
 
 #[tokio::test]

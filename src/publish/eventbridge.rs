@@ -6,7 +6,7 @@ use super::wire::{self, Answer, Service, SharedTransport, WireError};
 use score_fanout_events::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-const SINK: &str = "EventBridge";
+pub(crate) const SINK: &str = "EventBridge";
 /// The name requests to EventBridge are signed for.
 pub const SIGNING_NAME: &str = "events";
 

@@ -153,6 +153,16 @@ pub fn combine(count: usize, per_sink: impl IntoIterator<Item = Vec<Result<(), E
         .collect()
 }
 
+/// The variable that configures the sink named `sink`: what a dead-letter message's `refusedBy` names, and what the
+/// redrive reads back to send a parked event to the sinks that refused it, and to them only.
+pub fn sink_variable(sink: &str) -> Option<&'static str> {
+    match sink {
+        eventbridge::SINK => Some("EVENT_BUS_NAME"),
+        sns::SINK => Some("TOPIC_ARN"),
+        _ => None,
+    }
+}
+
 /// Joins errors for one log field or dead-letter message.
 pub fn describe(errors: &[EntryError]) -> String {
     errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")

@@ -12,7 +12,7 @@ use entry::payload_size;
 use query::{BatchResult, Failure};
 use score_fanout_events::DomainEvent;
 
-const SINK: &str = "SNS";
+pub(crate) const SINK: &str = "SNS";
 /// The name requests to SNS are signed for.
 pub const SIGNING_NAME: &str = "sns";
 
