@@ -41,7 +41,8 @@ pub struct Topic {
 /// Where and how the function publishes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// The EventBridge bus, name or ARN, as `PutEvents` takes it.
+    /// The EventBridge bus, name or ARN, as `PutEvents` takes it; a Custom Event Bus's ARN selects that API
+    /// ([`is_custom_event_bus`]).
     pub event_bus: Option<String>,
     /// `TOPIC_ARN`, when set.
     pub topic: Option<Topic>,
@@ -149,6 +150,13 @@ fn parse_arn<'a>(variable: &'static str, value: &'a str) -> Result<Arn<'a>, Conf
     }
 }
 
+/// Whether `EVENT_BUS_NAME` names a Custom Event Bus (EventBridge's ordered bus, API `eventbridgev2`): its ARN's
+/// resource is `event-busv2/<name>/<id>`.
+pub fn is_custom_event_bus(value: &str) -> bool {
+    value.starts_with("arn:")
+        && value.splitn(6, ':').nth(5).is_some_and(|resource| resource.starts_with("event-busv2/"))
+}
+
 fn validate_bus(value: &str) -> Result<(), ConfigError> {
     const VARIABLE: &str = "EVENT_BUS_NAME";
     let name = if value.starts_with("arn:") {
@@ -160,9 +168,12 @@ fn validate_bus(value: &str) -> Result<(), ConfigError> {
                 format!("an ARN of service {:?}, not an EventBridge bus", arn.service),
             ));
         }
-        arn.resource
-            .strip_prefix("event-bus/")
-            .ok_or_else(|| invalid(VARIABLE, value, "an EventBridge ARN that is not an event-bus/ ARN"))?
+        if let Some(custom) = arn.resource.strip_prefix("event-busv2/") {
+            return validate_custom_bus(value, &arn, custom);
+        }
+        arn.resource.strip_prefix("event-bus/").ok_or_else(|| {
+            invalid(VARIABLE, value, "an EventBridge ARN that is neither an event-bus/ nor an event-busv2/ ARN")
+        })?
     } else {
         value
     };
@@ -174,6 +185,27 @@ fn validate_bus(value: &str) -> Result<(), ConfigError> {
         Ok(())
     } else {
         Err(invalid(VARIABLE, value, "a bus name is 1-256 characters of letters, digits and . - _ /"))
+    }
+}
+
+/// A Custom Event Bus ARN, `arn:<partition>:events:<region>:<12-digit account>:event-busv2/<name>/<id>`: the name
+/// 1-256 characters of letters, digits and `.-_` (a letter or digit first), the id 25 lowercase letters and digits,
+/// which EventBridge generates (the ARN cannot be built from the name).
+fn validate_custom_bus(value: &str, arn: &Arn<'_>, name_and_id: &str) -> Result<(), ConfigError> {
+    let (name, id) = name_and_id.split_once('/').unwrap_or((name_and_id, ""));
+    let name_ok = name.len() <= 256
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let id_ok = id.len() == 25 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let account_ok = arn.account.len() == 12 && arn.account.bytes().all(|b| b.is_ascii_digit());
+    if name_ok && id_ok && account_ok && !arn.region.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(
+            "EVENT_BUS_NAME",
+            value,
+            "a Custom Event Bus ARN is arn:partition:events:region:account:event-busv2/<name>/<25-character id>",
+        ))
     }
 }
 

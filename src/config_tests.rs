@@ -122,3 +122,21 @@ fn an_event_source_eventbridge_would_refuse_is_named_at_init() {
     let config = config(&[("DRY_RUN", "true"), ("EVENT_SOURCE", &"s".repeat(256))]).expect("256 characters are fine");
     assert_eq!(config.event_source.len(), 256);
 }
+
+#[test]
+fn a_custom_event_bus_arn_selects_the_ordered_bus_and_a_malformed_one_fails_init() {
+    let arn = "arn:aws:events:us-east-1:123456789012:event-busv2/scores/a1b2c3d4e5f6g7h8i9j0k1l2m";
+    assert_eq!(config(&[("EVENT_BUS_NAME", arn)]).expect("valid").event_bus.as_deref(), Some(arn));
+    assert!(is_custom_event_bus(arn));
+    assert!(!is_custom_event_bus("arn:aws:events:us-east-1:123456789012:event-bus/scores"));
+    assert!(!is_custom_event_bus("event-busv2/scores"), "a bus name, however it reads");
+    for malformed in [
+        "arn:aws:events:us-east-1:123456789012:event-busv2/scores",
+        "arn:aws:events:us-east-1:123456789012:event-busv2/scores/A1B2C3D4E5F6G7H8I9J0K1L2M",
+        "arn:aws:events:us-east-1:1234:event-busv2/scores/a1b2c3d4e5f6g7h8i9j0k1l2m",
+        "arn:aws:events::123456789012:event-busv2/scores/a1b2c3d4e5f6g7h8i9j0k1l2m",
+        "arn:aws:events:us-east-1:123456789012:event-busv2/-scores/a1b2c3d4e5f6g7h8i9j0k1l2m",
+    ] {
+        assert_eq!(invalid_variable(config(&[("EVENT_BUS_NAME", malformed)])), "EVENT_BUS_NAME", "{malformed}");
+    }
+}

@@ -98,3 +98,24 @@ pub(crate) fn eventbridge_service(sdk: &SdkConfig) -> Result<Service, EndpointEr
 pub(crate) fn sns_service(sdk: &SdkConfig) -> Result<Service, EndpointError> {
     service_endpoint!(sdk, aws_sdk_sns, "SNS", sns::SIGNING_NAME)
 }
+
+/// The Custom Event Bus's endpoint (API `eventbridgev2`): `AWS_ENDPOINT_URL_EVENTBRIDGEV2` (or the profile's), else
+/// `AWS_ENDPOINT_URL`, else the region's own host as the service's endpoint rules give it without an account in the
+/// host (FIPS and dual-stack as the SDK configuration asks). No SDK crate is linked for this one API: the rules are
+/// these few lines.
+pub(crate) fn custom_bus_endpoint(sdk: &SdkConfig) -> Result<String, EndpointError> {
+    if let Some(url) = endpoint_url(sdk, "EventBridgeV2") {
+        return Ok(url);
+    }
+    let fail = |detail: &str| EndpointError { service: "EventBridgeV2", detail: detail.to_owned() };
+    let region = sdk.region().ok_or_else(|| fail("no region is configured (AWS_REGION)"))?.as_ref().to_owned();
+    let (fips, dual_stack) = (sdk.use_fips().unwrap_or(false), sdk.use_dual_stack().unwrap_or(false));
+    let service = if fips { "eventsv2-fips" } else { "eventsv2" };
+    let suffix = match (region.starts_with("cn-"), dual_stack) {
+        (true, false) => "amazonaws.com.cn",
+        (true, true) => "api.amazonwebservices.com.cn",
+        (false, false) => "amazonaws.com",
+        (false, true) => "api.aws",
+    };
+    Ok(format!("https://{service}.{region}.{suffix}"))
+}

@@ -1,13 +1,13 @@
 //! The function put together from its configuration: its sinks over one signed transport and its dead-letter
 //! queue; or, in DRY_RUN, the stand-ins that send nothing ([`crate::dry_run`]). The handler never knows which.
 
-use crate::config::{Config, Topic};
+use crate::config::{is_custom_event_bus, Config, Topic};
 use crate::dead_letter::{DeadLetter, DeadLetterError, Parked, Poison, SqsDeadLetter};
 use crate::destinations::{self, DestinationError, Destinations};
 use crate::dry_run::{LogEachEvent, LogEachPoison};
 use crate::handler::Handler;
-use crate::publish::{BatchOutcome, EventBridgeSink, FanOut, Invocation, Publish, SnsSink, Transport};
-use crate::sdk::{eventbridge_service, sns_service, EndpointError};
+use crate::publish::{BatchOutcome, CustomBusSink, EventBridgeSink, FanOut, Invocation, Publish, SnsSink, Transport};
+use crate::sdk::{custom_bus_endpoint, eventbridge_service, sns_service, EndpointError};
 use aws_config::SdkConfig;
 use score_fanout_events::DomainEvent;
 use serde_json::value::RawValue;
@@ -63,6 +63,7 @@ impl LiveHandler {
         };
         let destinations = Destinations {
             bus: sinks.and_then(FanOut::eventbridge),
+            custom_bus: sinks.and_then(FanOut::custom_bus),
             topic: sinks.and_then(FanOut::sns),
             queue: match parking {
                 Some(Parking::Queue(queue)) => Some(queue),
@@ -92,7 +93,8 @@ pub fn live_handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, End
 }
 
 /// A sink per configured target (`bus` with events' `source`, `topic`) over one shared transport, each with up to
-/// `max_in_flight` requests at once. Their endpoints are resolved here, once, by each service's own endpoint rules.
+/// `max_in_flight` requests at once; a Custom Event Bus's ARN as `bus` selects that API. Their endpoints are resolved
+/// here, once, by each service's own endpoint rules.
 pub fn fan_out(
     sdk: &SdkConfig,
     bus: Option<&str>,
@@ -102,13 +104,19 @@ pub fn fan_out(
 ) -> Result<FanOut, EndpointError> {
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
     let transport = Arc::new(Transport::new(region, sdk.credentials_provider()));
-    let eventbridge = match bus {
-        Some(bus) => Some(EventBridgeSink::new(transport.clone(), eventbridge_service(sdk)?, bus, source)),
-        None => None,
-    };
     let sns = match topic {
-        Some(topic) => Some(SnsSink::new(transport, sns_service(sdk)?, &topic.arn, topic.fifo)),
+        Some(topic) => Some(SnsSink::new(transport.clone(), sns_service(sdk)?, &topic.arn, topic.fifo)),
         None => None,
     };
-    Ok(FanOut::new(eventbridge, sns, max_in_flight))
+    match bus {
+        Some(arn) if is_custom_event_bus(arn) => {
+            let custom_bus = CustomBusSink::new(transport, custom_bus_endpoint(sdk)?, arn, source);
+            Ok(FanOut::with_custom_bus(custom_bus, sns, max_in_flight))
+        }
+        Some(bus) => {
+            let eventbridge = EventBridgeSink::new(transport, eventbridge_service(sdk)?, bus, source);
+            Ok(FanOut::new(Some(eventbridge), sns, max_in_flight))
+        }
+        None => Ok(FanOut::new(None, sns, max_in_flight)),
+    }
 }

@@ -10,7 +10,7 @@ mod region;
 
 use crate::dead_letter::SqsDeadLetter;
 use crate::errors::with_causes;
-use crate::publish::{EventBridgeSink, SnsSink, WireError};
+use crate::publish::{CustomBusSink, EventBridgeSink, SnsSink, WireError};
 use std::future::Future;
 use std::time::Duration;
 use tracing::warn;
@@ -32,6 +32,7 @@ pub struct DestinationError {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Destinations<'a> {
     pub(crate) bus: Option<&'a EventBridgeSink>,
+    pub(crate) custom_bus: Option<&'a CustomBusSink>,
     pub(crate) topic: Option<&'a SnsSink>,
     pub(crate) queue: Option<&'a SqsDeadLetter>,
 }
@@ -55,7 +56,7 @@ struct Destination<F> {
 /// Checks every destination at once against `region` (`AWS_REGION`, when known); the number that could not be
 /// verified (each logged as a warning), or the first that is wrong.
 pub(crate) async fn check(destinations: Destinations<'_>, region: Option<&str>) -> Result<u64, DestinationError> {
-    let Destinations { bus, topic, queue } = destinations;
+    let Destinations { bus, custom_bus, topic, queue } = destinations;
     let bus = bus.map(|sink| Destination {
         variable: "EVENT_BUS_NAME",
         value: sink.bus().to_owned(),
@@ -77,9 +78,17 @@ pub(crate) async fn check(destinations: Destinations<'_>, region: Option<&str>) 
         what: "the URL of an SQS queue",
         check: async move { queue_verdict(dead_letter.describe_queue().await) },
     });
-    let (bus, topic, queue) = tokio::join!(verify(bus, region), verify(topic, region), verify(queue, region));
+    let custom_bus = custom_bus.map(|sink| Destination {
+        variable: "EVENT_BUS_NAME",
+        value: sink.bus().to_owned(),
+        named_region: region::of_arn(sink.bus()).map(str::to_owned),
+        what: "the ARN of a Custom Event Bus",
+        check: async move { bus_verdict(sink.describe_bus(CHECK_TIMEOUT).await) },
+    });
+    let (bus, custom_bus, topic, queue) =
+        tokio::join!(verify(bus, region), verify(custom_bus, region), verify(topic, region), verify(queue, region));
     let mut unverified = 0;
-    for verified in [bus, topic, queue] {
+    for verified in [bus, custom_bus, topic, queue] {
         unverified += u64::from(!verified?);
     }
     Ok(unverified)

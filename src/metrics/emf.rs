@@ -35,6 +35,9 @@ impl Tally {
             (Metric::new("RecordsFailed", Unit::Count), self.held),
             (Metric::new("RecordsDeadLettered", Unit::Count), self.parked),
         ];
+        if let Some(deduplicated) = self.entries_deduplicated {
+            metrics.push((Metric::new("EntriesDeduplicated", Unit::Count), deduplicated));
+        }
         if let Some(age) = self.oldest_record_age_ms {
             metrics.push((Metric::new("OldestRecordAge", Unit::Milliseconds), age));
         }

@@ -32,6 +32,8 @@ pub struct Tally {
     pub entries_retried: u64,
     /// Entries not sent because their sink had accepted them in an earlier invocation of this environment.
     pub entries_already_accepted: u64,
+    /// With a Custom Event Bus: entries it answered `DEDUPLICATED` (sent again within its 300 s window; stored once).
+    pub entries_deduplicated: Option<u64>,
     /// Records not delivered to every sink (Lambda retries from the first of them).
     pub held: u64,
     /// Records (or their events) parked in the dead-letter queue.
@@ -45,6 +47,7 @@ impl Tally {
     pub(crate) fn count_deliveries(&mut self, events: &[DomainEvent], outcome: &BatchOutcome) {
         self.entries_retried = outcome.resent;
         self.entries_already_accepted = outcome.already_accepted;
+        self.entries_deduplicated = outcome.deduplicated;
         self.count_sinks(&outcome.sinks);
         for (event, delivery) in events.iter().zip(&outcome.deliveries) {
             for sink in outcome.sinks.iter().filter(|sink| !delivery.errors().iter().any(|e| e.sink() == **sink)) {

@@ -27,6 +27,7 @@ fn an_event_counts_as_published_to_each_sink_without_an_error_for_it() {
         deliveries: vec![Delivery::Delivered, Delivery::Delivered, Delivery::Failed(vec![refused])],
         resent: 2,
         already_accepted: 3,
+        deduplicated: None,
         sinks: vec!["EventBridge", "SNS"],
     };
     let mut tally = Tally::default();
@@ -48,6 +49,7 @@ fn an_invocation_gives_one_document_with_every_count() {
         ],
         resent: 2,
         already_accepted: 4,
+        deduplicated: None,
         sinks: vec!["EventBridge", "SNS"],
     };
     let mut tally = Tally { records: 8, held: 1, parked: 1, oldest_record_age_ms: Some(1500), ..Tally::default() };

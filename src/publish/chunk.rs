@@ -1,6 +1,7 @@
 //! Splitting entries into requests within the sinks' limits, keeping their order.
 
-/// Entries per `PutEvents` / `PublishBatch` request: both services' hard limit.
+/// Entries per `PutEvents` / `PublishBatch` request: the classic bus's and SNS's hard limit (a sink with another
+/// limit says so, `Sink::max_entries`).
 pub const MAX_ENTRIES: usize = 10;
 
 /// Bytes per request: EventBridge counts the sum of its entry sizes, SNS the aggregate payload; both cap at 256 KiB.

@@ -28,6 +28,9 @@ const INVALID_ENTRY: &[&str] = &[
     "ParameterValueInvalid",
     "InvalidParameterException",
     "InvalidParameterValueException",
+    // The Custom Event Bus's: a whole request's invalid input, and the one per-entry code it documents.
+    "InvalidInputException",
+    "VALIDATION_ERROR",
 ];
 
 /// Permission, KMS and credential errors: the stack's configuration, not the entry.
@@ -54,6 +57,8 @@ const CONFIGURATION: &[&str] = &[
     "NotAuthorized",
     "NotFound",
     "ResourceNotFoundException",
+    // A Custom Event Bus that is not ACTIVE (still being created) takes no events.
+    "InvalidStateException",
 ];
 
 /// Throttling, by every spelling the services use (SNS has been seen answering both `Throttling` and

@@ -13,7 +13,11 @@ use std::sync::{Arc, Mutex};
 /// A request as the service received it.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// The body as text (CBOR bodies: see `bytes`).
     pub body: String,
+    pub bytes: Vec<u8>,
+    pub uri: String,
+    pub smithy_protocol: Option<String>,
     pub content_type: Option<String>,
     pub target: Option<String>,
     pub authorization: Option<String>,
@@ -21,7 +25,7 @@ pub struct Received {
 }
 
 /// Answers request number N (from 1) with `answer(N, body)`: a status and a body.
-type Answer = dyn Fn(usize, &str) -> (u16, String) + Send + Sync;
+type Answer = dyn Fn(usize, &[u8]) -> (u16, Vec<u8>) + Send + Sync;
 
 #[derive(Clone)]
 pub struct FakeService {
@@ -38,9 +42,12 @@ impl std::fmt::Debug for FakeService {
 impl HttpConnector for FakeService {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let header = |name: &str| request.headers().get(name).map(str::to_owned);
-        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        let bytes = request.body().bytes().unwrap_or_default().to_vec();
         let received = Received {
-            body: body.clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.clone(),
+            uri: request.uri().to_owned(),
+            smithy_protocol: header("smithy-protocol"),
             content_type: header("content-type"),
             target: header("x-amz-target"),
             authorization: header("authorization"),
@@ -51,9 +58,9 @@ impl HttpConnector for FakeService {
             all.push(received);
             all.len()
         };
-        let (status, text) = (self.answer)(number, &body);
+        let (status, answer) = (self.answer)(number, &bytes);
         let status = StatusCode::try_from(status).expect("status");
-        HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(text))))
+        HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::from(answer))))
     }
 }
 
@@ -62,6 +69,17 @@ impl HttpConnector for FakeService {
 pub fn fake(
     signing_name: &'static str,
     answer: impl Fn(usize, &str) -> (u16, String) + Send + Sync + 'static,
+) -> (SharedTransport, Service, Arc<Mutex<Vec<Received>>>) {
+    fake_bytes(signing_name, move |number, body| {
+        let (status, text) = answer(number, &String::from_utf8_lossy(body));
+        (status, text.into_bytes())
+    })
+}
+
+/// As [`fake`], for a binary protocol (CBOR): the bodies as bytes.
+pub fn fake_bytes(
+    signing_name: &'static str,
+    answer: impl Fn(usize, &[u8]) -> (u16, Vec<u8>) + Send + Sync + 'static,
 ) -> (SharedTransport, Service, Arc<Mutex<Vec<Received>>>) {
     let service = FakeService { answer: Arc::new(answer), received: Arc::default() };
     let received = service.received.clone();

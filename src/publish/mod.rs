@@ -3,6 +3,7 @@
 mod accepted;
 mod chunk;
 mod classify;
+mod custom_bus;
 pub(crate) mod eventbridge;
 #[cfg(test)]
 pub(crate) mod fake_service;
@@ -12,6 +13,7 @@ pub(crate) mod sns;
 mod wire;
 
 pub use accepted::Accepted;
+pub use custom_bus::CustomBusSink;
 pub use eventbridge::EventBridgeSink;
 pub use retry::{Invocation, RetryBudget, SinkOutcome, Window, FIRST_CALL_TIMEOUT};
 pub use sink::{json_len, EntryError, Sink};
@@ -52,6 +54,8 @@ pub struct BatchOutcome {
     pub resent: u64,
     /// Entries not sent because their sink had accepted them in an earlier invocation, over every sink.
     pub already_accepted: u64,
+    /// With a Custom Event Bus: the entries it answered `DEDUPLICATED` (delivered before; stored once).
+    pub deduplicated: Option<u64>,
     /// The sinks published to, by name.
     pub sinks: Vec<&'static str>,
 }
@@ -66,6 +70,8 @@ pub trait Publish: Sync {
 /// accepted.
 pub struct FanOut {
     eventbridge: Option<EventBridgeSink>,
+    /// The Custom Event Bus, in `EVENT_BUS_NAME`'s place when its ARN names one (never with `eventbridge`).
+    custom_bus: Option<CustomBusSink>,
     sns: Option<SnsSink>,
     /// The windows of EventBridge and SNS, kept across the warm invocations of this instance ...
     windows: [Window; 2],
@@ -77,7 +83,17 @@ impl FanOut {
     /// The sinks configured, each with up to `max_in_flight` requests at once (`MAX_REQUESTS_IN_FLIGHT`).
     pub(crate) fn new(eventbridge: Option<EventBridgeSink>, sns: Option<SnsSink>, max_in_flight: usize) -> Self {
         let windows = [Window::new(max_in_flight), Window::new(max_in_flight)];
-        Self { eventbridge, sns, windows, accepted: Default::default() }
+        Self { eventbridge, custom_bus: None, sns, windows, accepted: Default::default() }
+    }
+
+    /// The sinks configured with the Custom Event Bus as `EVENT_BUS_NAME`'s sink.
+    pub(crate) fn with_custom_bus(custom_bus: CustomBusSink, sns: Option<SnsSink>, max_in_flight: usize) -> Self {
+        Self { custom_bus: Some(custom_bus), ..Self::new(None, sns, max_in_flight) }
+    }
+
+    /// The Custom Event Bus sink, when `EVENT_BUS_NAME` is one's ARN.
+    pub fn custom_bus(&self) -> Option<&CustomBusSink> {
+        self.custom_bus.as_ref()
     }
 
     /// The EventBridge sink, when `EVENT_BUS_NAME` is set.
@@ -97,22 +113,20 @@ impl Publish for FanOut {
         // not documents, so that a large batch does not hold every event's JSON twice.
         let json_lengths: Vec<usize> = events.iter().map(json_len).collect();
         let ([eventbridge_window, sns_window], [eventbridge_accepted, sns_accepted]) = (&self.windows, &self.accepted);
-        let (eventbridge, sns) = tokio::join!(
-            deliver_to(
-                self.eventbridge.as_ref(),
-                events,
-                &json_lengths,
-                invocation,
-                (eventbridge_window, eventbridge_accepted)
-            ),
+        // EVENT_BUS_NAME names one bus, classic or custom: the one that is set uses that sink's window and memory.
+        let bus_memory = (eventbridge_window, eventbridge_accepted);
+        let (eventbridge, custom_bus, sns) = tokio::join!(
+            deliver_to(self.eventbridge.as_ref(), events, &json_lengths, invocation, bus_memory),
+            deliver_to(self.custom_bus.as_ref(), events, &json_lengths, invocation, bus_memory),
             deliver_to(self.sns.as_ref(), events, &json_lengths, invocation, (sns_window, sns_accepted))
         );
-        let per_sink: Vec<(&'static str, SinkOutcome)> = [eventbridge, sns].into_iter().flatten().collect();
+        let deduplicated = self.custom_bus.as_ref().map(CustomBusSink::take_deduplicated);
+        let per_sink: Vec<(&'static str, SinkOutcome)> = [eventbridge, custom_bus, sns].into_iter().flatten().collect();
         let resent = per_sink.iter().map(|(_, outcome)| outcome.resent).sum();
         let already_accepted = per_sink.iter().map(|(_, outcome)| outcome.already_accepted).sum();
         let sinks = per_sink.iter().map(|(name, _)| *name).collect();
         let deliveries = combine(events.len(), per_sink.into_iter().map(|(_, outcome)| outcome.outcomes));
-        BatchOutcome { deliveries, resent, already_accepted, sinks }
+        BatchOutcome { deliveries, resent, already_accepted, deduplicated, sinks }
     }
 }
 

@@ -129,6 +129,11 @@ pub trait Sink: Sync {
     /// The sink's name in logs and errors.
     fn name(&self) -> &'static str;
 
+    /// The most entries one request may carry.
+    fn max_entries(&self) -> usize {
+        super::chunk::MAX_ENTRIES
+    }
+
     /// The entry for `event`, the `index`-th event of the invocation.
     fn prepare(&self, event: &DomainEvent, index: usize) -> Prepared<Self::Entry>;
 

@@ -20,7 +20,7 @@ pub use timeout::BASE as FIRST_CALL_TIMEOUT;
 pub use window::{Signal, Window};
 
 use super::accepted::Accepted;
-use super::chunk::{chunks, MAX_ENTRIES, MAX_REQUEST_BYTES};
+use super::chunk::{chunks, MAX_REQUEST_BYTES};
 use super::sink::{Call, EntryError, Prepared, Sink};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use progress::{Pauses, Progress};
@@ -56,7 +56,7 @@ pub async fn deliver<S: Sink>(
             break;
         }
         first_round = false;
-        let requests = requests(&prepared, progress.due(now));
+        let requests = requests(&prepared, progress.due(now), sink.max_entries());
         let round = Round { sink, events, invocation, window, accepted };
         round.send(requests, &mut timeout, &mut progress).await;
         match progress.next_due(now) {
@@ -70,10 +70,10 @@ pub async fn deliver<S: Sink>(
 
 /// The due entries as requests within the sink's limits, in order; an entry whose request was refused as a whole
 /// goes alone.
-fn requests(prepared: &[Prepared<()>], due: Vec<(usize, bool)>) -> Vec<Vec<usize>> {
+fn requests(prepared: &[Prepared<()>], due: Vec<(usize, bool)>, max_entries: usize) -> Vec<Vec<usize>> {
     let (alone, together): (Vec<_>, Vec<_>) = due.into_iter().partition(|&(_, alone)| alone);
     let together = together.into_iter().map(|(i, _)| (i, prepared[i].size));
-    let mut requests = chunks(together, MAX_ENTRIES, MAX_REQUEST_BYTES);
+    let mut requests = chunks(together, max_entries, MAX_REQUEST_BYTES);
     requests.extend(alone.into_iter().map(|(i, _)| vec![i]));
     requests
 }
