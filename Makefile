@@ -46,11 +46,19 @@ unit-test: venv
 	cargo test --workspace --all-targets --all-features --locked
 	cargo test -p score-fanout-events --doc --all-features --locked  # the consumer crate's documented examples
 
-# The template: cfn-lint with the serverless rules (the template first) and sam's own lint; neither calls AWS.
+# The template: cfn-lint with the serverless rules (the template first) and sam's own lint; neither calls AWS. cfn-lint
+# checks both branches of every condition; run again with the Custom Event Bus and a subscriber account as parameters,
+# it also checks the values their references take. sam validate takes no parameter values, so it also checks a copy of
+# the template whose defaults are those.
+LINT_CUSTOM := EventBusKind=Custom SubscriberAccountIds=111122223333
 .PHONY: lint-template
 lint-template: venv
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
+	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules --parameters $(LINT_CUSTOM)
 	$(VENV)/bin/sam validate --lint
+	custom=$$(mktemp -d) && trap 'rm -rf "$$custom"' EXIT && \
+		$(VENV)/bin/python scripts/template-with $(LINT_CUSTOM) > "$$custom/template.json" && \
+		$(VENV)/bin/sam validate --lint --template "$$custom/template.json"
 
 # The template's wiring (and local/env.dry-run.json and samconfig.toml against it), so it cannot drift; translated
 # offline. Also the schema registry's documents, and the alarms against the runbook: every tests/*_test.py.

@@ -51,9 +51,9 @@ def test_the_subscriber_dead_letter_queue_is_alarmed_on_its_first_message(templa
     assert fixed_part(alarm) == "SubscriberDeadLetters"
 
 
-def test_the_dashboard_shows_events_per_sink_and_type_failures_and_lag(template):
-    assert sub_text(dashboard(template)["DashboardName"]).startswith("${AWS::StackName}-")
-    metrics, _ = dashboard_metrics(template)
+def test_the_dashboard_shows_events_per_sink_and_type_failures_and_lag(stack):
+    assert sub_text(dashboard(stack)["DashboardName"]).startswith("${AWS::StackName}-")
+    metrics, _ = dashboard_metrics(stack)
     function = ("FunctionName", "${ScoreFanoutFunction}")
     for sink in ["EventBridge", "SNS"]:
         for event in EVENT_TYPES:
@@ -64,18 +64,34 @@ def test_the_dashboard_shows_events_per_sink_and_type_failures_and_lag(template)
         assert ("AWS/Lambda", metric, *function) in metrics, metric
 
 
-def test_the_dashboard_shows_every_failure_destination_and_every_alarm(template):
-    metrics, widgets = dashboard_metrics(template)
-    for queue in ["PoisonRecordQueue", "SubscriberDeadLetterQueue"]:
+def test_the_dashboard_shows_every_failure_destination_and_every_alarm(stack, bus_kind):
+    """Whichever the bus: every alarm of the stack, and no other, and every queue that holds what failed."""
+    metrics, widgets = dashboard_metrics(stack)
+    queues = ["PoisonRecordQueue", "SubscriberDeadLetterQueue"] + (["OrderedScoreEventsDeadLetterQueue"] if bus_kind == "Custom" else [])
+    for queue in queues:
         assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${%s.QueueName}" % queue) in metrics, queue
-    if "StreamFailureBucketObjectRule" in template["Resources"]:
+    if "StreamFailureBucketObjectRule" in stack["Resources"]:
         # Each object Lambda writes to StreamFailureBucket (a skipped range) fires this rule.
         assert ("AWS/Events", "TriggeredRules", "RuleName", "${StreamFailureBucketObjectRule}") in metrics
     (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
-    shown = set(alarm_widget["properties"]["alarms"])
-    for logical_id in alarms(template):
-        assert "${%s.Arn}" % logical_id in shown, logical_id
-    assert template["Outputs"]["ScoreFanoutDashboardUrl"]["Value"]["Fn::Sub"].endswith("#dashboards:name=${ScoreFanoutDashboard}")
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted("${%s.Arn}" % logical_id for logical_id in alarms(stack))
+    assert stack["Outputs"]["ScoreFanoutDashboardUrl"]["Value"]["Fn::Sub"].endswith("#dashboards:name=${ScoreFanoutDashboard}")
+
+
+def test_the_dashboard_shows_how_the_ordered_subscriber_delivers_with_the_custom_event_bus(stack, bus_kind):
+    metrics, widgets = dashboard_metrics(stack)
+    bus = ("EventBus", "${OrderedScoreEventsBus.EventBusArn}")
+    shown = {line[:2] for line in metrics if line[2:4] == bus}
+    if bus_kind == "Classic":
+        assert not shown and not [w for w in widgets if "Ordered" in w["properties"].get("title", "")]
+        return
+    # Delivered, dead-lettered, lost (no dead-letter record could be written), failed transformations, and the backlog.
+    for metric in ["EventsDelivered", "OnFailureDestinationDelivered", "OnFailureDestinationFailed",
+                   "EventTransformationFailures", "ApproximateBacklogAge"]:
+        assert ("AWS/EventsV2", metric) in shown, metric
+    body = json.loads(sub_text(dashboard(stack)["DashboardBody"]))["widgets"]
+    subscriber_lines = [line for w in body if w["type"] == "metric" for line in w["properties"]["metrics"] if line[2:4] == list(bus)]
+    assert all(line[4:6] == ["Subscriber", "${OrderedScoreEventsSubscriber.SubscriberArn}"] for line in subscriber_lines)
 
 
 def test_the_alarm_topic_lets_exactly_the_alarms_this_stack_can_create_publish(template):

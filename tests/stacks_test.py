@@ -8,7 +8,7 @@ import re
 import tomllib
 
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from conftest import ROOT, of_type, sub_text, sub_variables
+from conftest import BUS_KINDS, ROOT, SUBSCRIBER_ACCOUNT, of_type, resolve, sub_text, sub_variables
 
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
@@ -21,6 +21,8 @@ ACCOUNT_WIDE_NAMES = {
     "AWS::Logs::ResourcePolicy": "PolicyName",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Events::EventBus": "Name",
+    "AWS::EventsV2::EventBus": "Name",
+    "AWS::EventsV2::Subscriber": "Name",
     "AWS::Events::Rule": "Name",
     "AWS::Events::Archive": "ArchiveName",
     "AWS::DynamoDB::Table": "TableName",
@@ -127,9 +129,35 @@ def test_what_subscribers_need_is_exported_by_name(template):
         "ScoreEventsBusArn": {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]},
         "ScoreEventsSource": {"Ref": "EventSource"},
         "ScoreEventsSchemaRegistryName": {"Fn::GetAtt": ["ScoreEventsSchemaRegistry", "RegistryName"]},
+        "OrderedScoreEventsBusArn": {"Fn::GetAtt": ["OrderedScoreEventsBus", "EventBusArn"]},
     }.items():
         assert outputs[key]["Value"] == value, key
         assert outputs[key]["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-" + key}, key
+    # The classic bus's exports stay with the Custom Event Bus: CloudFormation refuses to remove an imported export.
+    custom = resolve(template, {"EventBusKind": "Custom"})["Outputs"]
+    assert {"ScoreEventsBusName", "ScoreEventsBusArn", "OrderedScoreEventsBusArn"} <= set(custom)
+    assert "OrderedScoreEventsBusArn" not in resolve(template, {"EventBusKind": "Classic"})["Outputs"]
+
+
+def test_subscriber_accounts_may_attach_subscribers_to_the_ordered_bus_through_a_ram_share(template):
+    """The EventBridge guide recommends sharing a Custom Event Bus through AWS RAM over a bus policy; SubscribeOnly is
+    the narrowest managed permission that lets an account attach subscribers, and it publishes nothing."""
+    (name,) = of_type(template, "AWS::RAM::ResourceShare")
+    share = template["Resources"][name]
+    assert share["Condition"] == "SharesOrderedScoreEventsBus"
+    assert template["Conditions"]["SharesOrderedScoreEventsBus"] == {
+        "Fn::And": [{"Condition": "UseCustomEventBus"}, {"Condition": "HasSubscriberAccounts"}]}
+    props = share["Properties"]
+    assert props["ResourceArns"] == [{"Fn::GetAtt": ["OrderedScoreEventsBus", "EventBusArn"]}]
+    assert props["Principals"] == {"Ref": "SubscriberAccountIds"}
+    assert props["PermissionArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:ram::aws:permission/AWSRAMEventBridgeEventBusV2SubscribeOnly"}]
+    assert props["AllowExternalPrincipals"] is True, "subscriber accounts need not be in this account's organization"
+    assert of_type(template, "AWS::EventsV2::ResourcePolicy") == {}, "one way to share the bus, not two"
+    for kind in BUS_KINDS:
+        for accounts in ["", SUBSCRIBER_ACCOUNT]:
+            shared = name in resolve(template, {"EventBusKind": kind, "SubscriberAccountIds": accounts})["Resources"]
+            assert shared == (kind == "Custom" and accounts != ""), (kind, accounts)
 
 
 def test_the_topic_traces_actively_and_x_ray_lets_sns_send_its_segments(template):
@@ -191,6 +219,9 @@ NAME_LIMITS = {
     ("AWS::XRay::ResourcePolicy", "PolicyName"): 128,  # PutResourcePolicy
     ("AWS::Logs::LogGroup", "LogGroupName"): 512,  # CreateLogGroup
     ("AWS::Events::EventBus", "Name"): 256,  # CreateEventBus
+    ("AWS::EventsV2::EventBus", "Name"): 256,  # CreateEventBus (eventbridgev2)
+    ("AWS::EventsV2::Subscriber", "Name"): 256,  # CreateSubscriber
+    ("AWS::RAM::ResourceShare", "Name"): None,  # CreateResourceShare states no maximum
     ("AWS::Events::Rule", "Name"): 64,  # PutRule
     ("AWS::Events::Archive", "ArchiveName"): 48,  # CreateArchive
     ("AWS::Events::EventBusPolicy", "StatementId"): 64,  # PutPermission
@@ -242,19 +273,21 @@ def test_every_name_fits_its_service_whatever_the_stacks_name(template):
     """A 128-character stack name must deploy: each name rendered with it (and each parameter at its longest) fits
     the documented limit, and CloudFormation generates the names that could not fit (a rule, the archive)."""
     assert len(LONGEST_STACK_NAME) == 128 and re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]*", LONGEST_STACK_NAME)
-    checked = 0
+    checked = set()
     for logical_id, resource_type, key, value in names(template):
         name = rendered(value, template)
         limit = NAME_LIMITS[(resource_type, key)]
         if limit is not None:
             assert len(name) <= limit, f"{logical_id}.{key} is {len(name)} characters, {resource_type} takes {limit}"
-            checked += 1
+            checked.add(logical_id)
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema["properties"].get(key, {})
         if limit is not None and "maxLength" in schema:
             assert limit <= schema["maxLength"], f"NAME_LIMITS is looser than the resource schema for {resource_type}.{key}"
         if "pattern" in schema:
             assert re.search(schema["pattern"], name), f"{logical_id}.{key} {name!r} does not match {schema['pattern']}"
-    assert checked >= 8
+    assert len(checked) >= 8
+    # The Custom Event Bus's names too, though only its stack creates them.
+    assert {"OrderedScoreEventsBus", "OrderedScoreEventsSubscriber", "OrderedScoreEventsDeadLettersAlarm"} <= checked
     for logical_id in ["StreamFailureBucketObjectRule", "ScoreEventsArchive"]:
         resource = template["Resources"][logical_id]
         assert NAME_PROPERTY[resource["Type"]] not in resource["Properties"], f"{logical_id}: CloudFormation names it"
@@ -273,5 +306,5 @@ def test_each_stack_takes_one_x_ray_resource_policy_and_no_account_wide_logs_pol
     deploy = DEPLOY_DOC.read_text()
     limits = deploy[deploy.index("## Limits"):]
     limits = limits[:limits.index("\n## ", 1)]
-    for quota in ["5 X-Ray resource policies", "10 schema registries", "128 characters"]:
+    for quota in ["5 X-Ray resource policies", "10 schema registries", "128 characters", "5 Custom Event Buses"]:
         assert quota in limits, f"docs/deploy.md's Limits do not say {quota!r}"

@@ -2,20 +2,19 @@
 
 Most tests read template.yaml as written. Some read it the way CloudFormation will see it: translated by the SAM
 translator (offline: its bundled managed-policy list, no AWS call), to check that SAM adds no role or policy of its own
-and to check the event source mapping it generates. One checks local/env.dry-run.json against the template, for
-`sam local invoke --env-vars`.
+and to check the event source mapping it generates. Those that depend on the bus the function publishes to read the
+stack resolved for each value of EventBusKind (conftest.resolve). One checks local/env.dry-run.json against the
+template, for `sam local invoke --env-vars`.
 """
 
-import copy
 import json
 import re
 from pathlib import Path
 
-import boto3
 import pytest
 from cfnlint.decode import decode
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
+from classic_stack import RECORD, classic_stack
+from conftest import BUS_KINDS, resolve, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -36,6 +35,13 @@ LAYOUT = {
     "ScoreEventsLogGroup": "AWS::Logs::LogGroup",
     "AlarmTopic": "AWS::SNS::Topic",
 }
+# With EventBusKind Custom only.
+ORDERED_LAYOUT = {
+    "OrderedScoreEventsBus": "AWS::EventsV2::EventBus",
+    "OrderedScoreEventsSubscriber": "AWS::EventsV2::Subscriber",
+    "OrderedScoreEventsQueue": "AWS::SQS::Queue",
+}
+ORDERED_BUS_ARN = {"Fn::GetAtt": ["OrderedScoreEventsBus", "EventBusArn"]}
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +53,26 @@ def template():
 
 @pytest.fixture(scope="module")
 def translated(template):
-    """The CloudFormation template the SAM transform makes of ours (CodeUri as `sam package` would set it)."""
-    sam = copy.deepcopy(template)
-    sam["Resources"]["ScoreFanoutFunction"]["Properties"]["CodeUri"] = "s3://bucket/score-fanout.zip"
-    session = boto3.session.Session(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    """The CloudFormation template the SAM transform makes of ours, with the parameters at their defaults."""
+    return translate(template)
 
-    def no_policy_lookups():
-        raise AssertionError("the translator wanted to look managed policies up in IAM")
 
-    return Translator(None, Parser(), boto_session=session).translate(
-        sam, parameter_values={}, get_managed_policy_map=no_policy_lookups)
+@pytest.fixture(scope="module", params=BUS_KINDS)
+def bus_kind(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def stack(template, bus_kind):
+    """The template as written, resolved for one value of EventBusKind."""
+    return resolve(template, {"EventBusKind": bus_kind})
+
+
+@pytest.fixture(scope="module")
+def translated_stack(template, bus_kind):
+    """SAM's translation with EventBusKind at one of its values, resolved for it."""
+    parameters = {"EventBusKind": bus_kind}
+    return resolve(translate(template, parameters), parameters)
 
 
 def resource(template, logical_id, expected_type):
@@ -97,6 +113,25 @@ def test_every_logical_id_of_the_layout_exists_with_its_type(template):
     for logical_id, resource_type in LAYOUT.items():
         assert logical_id in template["Resources"], logical_id
         assert template["Resources"][logical_id]["Type"] == resource_type, logical_id
+    kind = template["Parameters"]["EventBusKind"]
+    assert (kind["Type"], kind["Default"], kind["AllowedValues"]) == ("String", "Classic", list(BUS_KINDS))
+    assert template["Conditions"]["UseCustomEventBus"] == {"Fn::Equals": [{"Ref": "EventBusKind"}, "Custom"]}
+    for logical_id, resource_type in ORDERED_LAYOUT.items():
+        assert logical_id in template["Resources"], logical_id
+        assert template["Resources"][logical_id]["Type"] == resource_type, logical_id
+        assert template["Resources"][logical_id]["Condition"] == "UseCustomEventBus", logical_id
+
+
+def test_the_classic_stack_is_the_recorded_one_when_the_default_bus_is_kept(template):
+    """Every resource (SAM's translation included) and output of the stack with EventBusKind at its default, names and
+    properties, digest for digest as recorded in tests/classic-stack.json: a classic stack already deployed does not
+    change when it is updated with the default."""
+    recorded = json.loads(RECORD.read_text())
+    now = classic_stack(template)
+    for section in ("Resources", "Outputs"):
+        changed = sorted(name for name in recorded[section].keys() | now[section].keys()
+                         if recorded[section].get(name) != now[section].get(name))
+        assert not changed, f"{section} of the classic stack changed: {changed} (tests/classic_stack.py says how to record it)"
 
 
 def test_the_table_is_the_demo_table_with_a_new_and_old_images_stream(template):
@@ -133,10 +168,11 @@ def test_the_timeout_holds_the_whole_retry_budget_and_bounds_a_stuck_invocation(
     assert timeout <= 120
 
 
-def test_the_environment_points_at_this_stacks_bus_topic_source_and_dead_letter_queue(template):
-    variables = template["Resources"]["ScoreFanoutFunction"]["Properties"]["Environment"]["Variables"]
+def test_the_environment_points_at_this_stacks_bus_topic_source_and_dead_letter_queue(template, stack, bus_kind):
+    variables = stack["Resources"]["ScoreFanoutFunction"]["Properties"]["Environment"]["Variables"]
     assert variables == {
-        "EVENT_BUS_NAME": {"Ref": "ScoreEventsBus"},
+        # The classic bus by its name; the Custom Event Bus by its ARN, the only way PutEvents names one.
+        "EVENT_BUS_NAME": {"Classic": {"Ref": "ScoreEventsBus"}, "Custom": ORDERED_BUS_ARN}[bus_kind],
         "TOPIC_ARN": {"Ref": "ScoreEventsTopic"},
         "EVENT_SOURCE": {"Ref": "EventSource"},
         "DEAD_LETTER_QUEUE_URL": {"Ref": "PoisonRecordQueue"},
@@ -166,37 +202,51 @@ def listed(value):
     return value if isinstance(value, list) else [value]
 
 
-def test_the_function_runs_with_a_role_of_its_own_and_sam_adds_nothing_to_it(template, translated):
+def test_the_function_runs_with_a_role_of_its_own_and_sam_adds_nothing_to_it(template, stack, translated_stack, bus_kind):
     function = template["Resources"]["ScoreFanoutFunction"]["Properties"]
     assert function["Role"] == {"Fn::GetAtt": ["ScoreFanoutRole", "Arn"]}
     # SAM ignores Policies once a role is given; none may sit there looking as if they applied.
     assert "Policies" not in function
     # CloudFormation sees exactly this role: SAM generated none, and attached no managed policy (AWSLambdaDynamoDB-
-    # ExecutionRole, which the DynamoDB event would bring, reads every stream of the account).
-    assert list(of_type(translated, "AWS::IAM::Role")) == ["ScoreFanoutRole"]
+    # ExecutionRole, which the DynamoDB event would bring, reads every stream of the account). The other role of the
+    # Custom Event Bus's stack is EventBridge's, to deliver to the ordered queue.
+    roles = {"Classic": ["ScoreFanoutRole"], "Custom": ["ScoreFanoutRole", "OrderedScoreEventsDeliveryRole"]}[bus_kind]
+    assert sorted(of_type(translated_stack, "AWS::IAM::Role")) == sorted(roles)
+    translated = translated_stack
     assert translated["Resources"]["ScoreFanoutFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["ScoreFanoutRole", "Arn"]}
     role = translated["Resources"]["ScoreFanoutRole"]["Properties"]
     assert "ManagedPolicyArns" not in role
-    assert role_statements(translated) == role_statements(template)
+    assert role_statements(translated) == role_statements(stack)
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert (trust["Effect"], trust["Principal"], trust["Action"]) == ("Allow", {"Service": "lambda.amazonaws.com"}, "sts:AssumeRole")
 
 
-def test_no_dynamodb_s3_sns_sqs_or_eventbridge_action_is_granted_on_every_resource(template):
-    for statement in role_statements(template):
+def test_no_dynamodb_s3_sns_sqs_or_eventbridge_action_is_granted_on_every_resource(stack):
+    for statement in role_statements(stack):
         assert statement["Effect"] == "Allow"
         for action in listed(statement["Action"]):
             if not action.startswith(DATA_SERVICES):
                 continue
             for target in listed(statement["Resource"]):
                 assert not isinstance(target, str), f"{action} on {target}: name this stack's resource"
-                assert referenced(target) and referenced(target) <= set(template["Resources"]), (action, target)
+                assert referenced(target) and referenced(target) <= set(stack["Resources"]), (action, target)
 
 
-def test_the_role_reads_only_this_tables_streams_and_writes_only_to_this_stacks_resources(template):
+def test_the_function_publishes_to_the_one_bus_of_its_kind_by_its_arn(stack, bus_kind):
+    """SAM's EventBridge policy templates build classic `event-bus/` ARNs: the Custom Event Bus's grant is written by
+    hand, on its ARN (`event-busv2/`), and the classic bus gets nothing from the function then."""
+    bus = {"Classic": {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}, "Custom": ORDERED_BUS_ARN}[bus_kind]
+    events = [statement for statement in role_statements(stack)
+              if any(action.startswith("events:") for action in listed(statement["Action"]))]
+    assert [(sorted(listed(s["Action"])), listed(s["Resource"])) for s in events] == [
+        (["events:DescribeEventBus", "events:PutEvents"], [bus])]
+
+
+def test_the_role_reads_only_this_tables_streams_and_writes_only_to_this_stacks_resources(stack, bus_kind):
     granted = {(action, json.dumps(target, sort_keys=True))
-               for statement in role_statements(template)
+               for statement in role_statements(stack)
                for action in listed(statement["Action"]) for target in listed(statement["Resource"])}
+    bus = {"Classic": {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}, "Custom": ORDERED_BUS_ARN}[bus_kind]
     stream = {"Fn::Sub": "${GameEventsTable.Arn}/stream/*"}  # every stream the table has or will have
     expected = [(action, stream) for action in
                 ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]]
@@ -204,11 +254,11 @@ def test_the_role_reads_only_this_tables_streams_and_writes_only_to_this_stacks_
         # The S3 on-failure destination: Lambda writes skipped batches with the function's role.
         ("s3:PutObject", {"Fn::Sub": "${StreamFailureBucket.Arn}/*"}),
         ("s3:ListBucket", {"Fn::GetAtt": ["StreamFailureBucket", "Arn"]}),
-        ("events:PutEvents", {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}),
+        ("events:PutEvents", bus),
         ("sns:Publish", {"Ref": "ScoreEventsTopic"}),
         ("sqs:SendMessage", {"Fn::GetAtt": ["PoisonRecordQueue", "Arn"]}),
         # The destination checks at init, each on its destination only.
-        ("events:DescribeEventBus", {"Fn::GetAtt": ["ScoreEventsBus", "Arn"]}),
+        ("events:DescribeEventBus", bus),
         ("sns:GetTopicAttributes", {"Ref": "ScoreEventsTopic"}),
         ("sqs:GetQueueAttributes", {"Fn::GetAtt": ["PoisonRecordQueue", "Arn"]}),
         ("logs:CreateLogStream", {"Fn::GetAtt": ["ScoreFanoutLogGroup", "Arn"]}),
@@ -394,6 +444,13 @@ def test_the_dry_run_env_vars_file_gives_sam_local_invoke_a_configuration_the_fu
 def test_outputs_name_everything_a_user_needs_after_deploy(template):
     outputs = template["Outputs"]
     for name, value in {
+        "OrderedScoreEventsBusArn": ORDERED_BUS_ARN,
+        "OrderedScoreEventsSubscriberArn": {"Fn::GetAtt": ["OrderedScoreEventsSubscriber", "SubscriberArn"]},
+        "OrderedScoreEventsQueueUrl": {"Ref": "OrderedScoreEventsQueue"},
+        "OrderedScoreEventsDeadLetterQueueUrl": {"Ref": "OrderedScoreEventsDeadLetterQueue"},
+    }.items():
+        assert (outputs[name]["Value"], outputs[name]["Condition"]) == (value, "UseCustomEventBus"), name
+    for name, value in {
         "GameEventsTableName": {"Ref": "GameEventsTable"},
         "GameEventsStreamArn": {"Fn::GetAtt": ["GameEventsTable", "StreamArn"]},
         "ScoreFanoutFunctionName": {"Ref": "ScoreFanoutFunction"},
@@ -420,3 +477,77 @@ def test_a_configuration_outage_pages_within_minutes_through_records_failed(temp
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def ordered(template, logical_id, expected_type):
+    found = template["Resources"][logical_id]
+    assert (found["Type"], found.get("Condition")) == (expected_type, "UseCustomEventBus"), logical_id
+    return found["Properties"]
+
+
+def test_the_ordered_bus_keeps_every_event_for_the_retention_parameter(template):
+    bus = ordered(template, "OrderedScoreEventsBus", "AWS::EventsV2::EventBus")
+    assert bus["StorageConfiguration"] == {"RetentionPeriodInDays": {"Ref": "OrderedScoreEventsRetentionDays"}}
+    retention = template["Parameters"]["OrderedScoreEventsRetentionDays"]
+    assert (retention["Type"], retention["MinValue"], retention["MaxValue"]) == ("Number", 1, 365)
+    # Every record in the dead-letter queue (kept 14 days) names events the bus still holds, to replay.
+    dead_letters = ordered(template, "OrderedScoreEventsDeadLetterQueue", "AWS::SQS::Queue")
+    assert retention["Default"] * 86400 >= dead_letters["MessageRetentionPeriod"]
+
+
+def test_the_ordered_subscriber_delivers_every_score_event_in_order_and_once_to_the_fifo_queue(template):
+    subscriber = ordered(template, "OrderedScoreEventsSubscriber", "AWS::EventsV2::Subscriber")
+    assert subscriber["EventBusArn"] == ORDERED_BUS_ARN
+    assert subscriber["Type"] == "FIFO"
+    # Every score event of this stack's source: the classic rule's pattern, on the envelope PutEvents events carry.
+    (event_filter,) = subscriber["FilterConfiguration"]["Filters"]
+    assert event_filter["Scope"] == "DATA"
+    pattern = json.loads(event_filter["Pattern"]["Fn::Sub"].replace("${EventSource}", "game.scores"))
+    rule = resource(template, "ScoreEventsRule", "AWS::Events::Rule")["EventPattern"]
+    assert pattern == {**rule, "source": ["game.scores"]}
+    assert subscriber.get("Transformer", {"Type": "RAW"}) == {"Type": "RAW"}, "the envelope, as a classic rule delivers it"
+    invoke = subscriber["InvokeConfiguration"]
+    assert invoke["TargetArn"] == {"Fn::GetAtt": ["OrderedScoreEventsQueue", "Arn"]}
+    assert invoke["RoleArn"] == {"Fn::GetAtt": ["OrderedScoreEventsDeliveryRole", "Arn"]}
+    # The queue's message group is the player's event group; its deduplication id the bus's id of the event (JSONata,
+    # the colon-holding name quoted as the EventBridge guide writes it).
+    assert invoke["SqsParameters"] == {
+        "MessageGroupId": "{% $events.SystemMetadata.EventGroupId %}",
+        "MessageDeduplicationId": '{% $events.SystemMetadata."aws:EventId" %}',
+    }
+    queue = ordered(template, "OrderedScoreEventsQueue", "AWS::SQS::Queue")
+    assert queue["FifoQueue"] is True
+    assert not queue.get("ContentBasedDeduplication", False), "the subscriber gives every message its deduplication id"
+    assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_what_the_ordered_subscriber_cannot_deliver_is_recorded_in_a_fifo_dead_letter_queue(template):
+    subscriber = ordered(template, "OrderedScoreEventsSubscriber", "AWS::EventsV2::Subscriber")
+    dead_letters = {"Fn::GetAtt": ["OrderedScoreEventsDeadLetterQueue", "Arn"]}
+    assert subscriber["OnFailureConfiguration"] == {"Arn": dead_letters}
+    # A failing event holds its player's later ones while it is retried: as long as the stream mapping holds a shard.
+    retry = subscriber["RetryPolicy"]
+    assert retry["MaxEventAgeInSeconds"] == template["Parameters"]["MaximumRecordAgeInSeconds"]["Default"]
+    assert retry["MaxRetryAttempts"] == 185
+    queue = ordered(template, "OrderedScoreEventsDeadLetterQueue", "AWS::SQS::Queue")
+    # FIFO, for a FIFO subscriber: EventBridge writes each record in its events' group. It names no deduplication id.
+    assert (queue["FifoQueue"], queue["ContentBasedDeduplication"]) == (True, True)
+    assert queue["MessageRetentionPeriod"] == 1209600
+    redrive = ordered(template, "OrderedScoreEventsQueue", "AWS::SQS::Queue")["RedrivePolicy"]
+    assert redrive == {"deadLetterTargetArn": dead_letters, "maxReceiveCount": 5}
+
+
+def test_eventbridge_delivers_with_a_role_that_sends_to_the_ordered_queues_only(template):
+    role = ordered(template, "OrderedScoreEventsDeliveryRole", "AWS::IAM::Role")
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert (trust["Effect"], trust["Principal"], trust["Action"]) == ("Allow", {"Service": "events.amazonaws.com"}, "sts:AssumeRole")
+    (policy,) = role["Policies"]
+    granted = [(statement["Effect"], statement["Action"], statement["Resource"])
+               for statement in policy["PolicyDocument"]["Statement"]]
+    assert sorted(granted, key=json.dumps) == sorted([
+        ("Allow", "sqs:SendMessage", {"Fn::GetAtt": ["OrderedScoreEventsQueue", "Arn"]}),
+        # Without it a record has nowhere to go, and its events are lost to the subscriber.
+        ("Allow", "sqs:SendMessage", {"Fn::GetAtt": ["OrderedScoreEventsDeadLetterQueue", "Arn"]}),
+    ], key=json.dumps)
+    assert "ManagedPolicyArns" not in role
+
