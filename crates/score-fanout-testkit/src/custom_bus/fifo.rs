@@ -1,6 +1,7 @@
-//! FIFO subscribers: one lane (a task) per subscriber takes the bus's events in ingestion order and sends each to
-//! the subscriber's SQS FIFO queue before the next, so each event group reaches the queue in publish order. One
-//! message per event: `SendMessage` with the `RAW` envelope as body, `MessageGroupId` the event's EventGroupId and
+//! FIFO subscribers: one lane (a task) per subscriber takes the bus's events in ingestion order and sends them to
+//! the subscriber's SQS FIFO queue, up to 10 in one `SendMessageBatch` as the real subscriber does ("one target call
+//! carries up to 10 events"), each batch answered before the next, so each event group reaches the queue in publish
+//! order. One message per event: the `RAW` envelope as body, `MessageGroupId` the event's EventGroupId and
 //! `MessageDeduplicationId` its EventId, as the template's subscriber maps them
 //! (`{% $events.SystemMetadata.EventGroupId %}`, the bus's event id).
 //!
@@ -12,10 +13,13 @@
 use super::config::FifoSubscriber;
 use super::event::AcceptedEvent;
 use super::ledger::Ledger;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Events per `SendMessageBatch`: SQS's limit, and the real subscriber's per target call.
+const BATCH: usize = 10;
 /// Retries of one send after its first attempt (`RetryPolicy.MaxRetryAttempts` defaults to 5).
 const RETRIES: u32 = 5;
 /// The first pause between attempts, doubled each time: short, since the queue is on this machine.
@@ -38,54 +42,81 @@ pub(super) fn start(
 ) -> mpsc::UnboundedSender<AcceptedEvent> {
     let (sender, mut events) = mpsc::unbounded_channel::<AcceptedEvent>();
     tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            let delivered = match &event.event_group_id {
-                Some(group) => send(&subscriber, &event, group).await,
-                None => false,
-            };
-            let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
-            if delivered {
-                ledger.stats.delivered += 1;
-                deliveries.lock().unwrap_or_else(PoisonError::into_inner).push(Delivery {
-                    queue_url: subscriber.queue_url.clone(),
-                    event_id: event.event_id.clone(),
-                    message_group_id: event.event_group_id.clone().unwrap_or_default(),
-                    sequence_number: event.sequence_number,
-                });
-            } else {
-                ledger.stats.undeliverable += 1;
+        while let Some(first) = events.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                let Ok(next) = events.try_recv() else { break };
+                batch.push(next);
+            }
+            let grouped: Vec<&AcceptedEvent> = batch.iter().filter(|event| event.event_group_id.is_some()).collect();
+            let sent = send(&subscriber, &grouped).await;
+            for event in &batch {
+                let delivered = sent.contains(&event.event_id);
+                settle(&ledger, &deliveries, &subscriber, event, delivered);
             }
         }
     });
     sender
 }
 
-/// Sends `event` to the subscriber's queue; false once the retries are spent.
-async fn send(subscriber: &FifoSubscriber, event: &AcceptedEvent, group: &str) -> bool {
+/// Counts one event delivered or given up on.
+fn settle(
+    ledger: &Mutex<Ledger>,
+    deliveries: &Mutex<Vec<Delivery>>,
+    subscriber: &FifoSubscriber,
+    event: &AcceptedEvent,
+    delivered: bool,
+) {
+    let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
+    if !delivered {
+        ledger.stats.undeliverable += 1;
+        return;
+    }
+    ledger.stats.delivered += 1;
+    deliveries.lock().unwrap_or_else(PoisonError::into_inner).push(Delivery {
+        queue_url: subscriber.queue_url.clone(),
+        event_id: event.event_id.clone(),
+        message_group_id: event.event_group_id.clone().unwrap_or_default(),
+        sequence_number: event.sequence_number,
+    });
+}
+
+/// Sends `events` (each with a group) to the subscriber's queue in one batch, the failed ones again until the
+/// retries are spent; the EventIds delivered.
+async fn send(subscriber: &FifoSubscriber, events: &[&AcceptedEvent]) -> Vec<String> {
+    let (mut pending, mut delivered) = (events.to_vec(), Vec::new());
     let mut pause = FIRST_BACKOFF;
     for attempt in 0..=RETRIES {
-        let sent = subscriber
-            .sqs
-            .send_message()
-            .queue_url(&subscriber.queue_url)
-            .message_body(event.envelope())
-            .message_group_id(group)
-            .message_deduplication_id(&event.event_id)
-            .send()
-            .await;
-        match sent {
-            Ok(_) => return true,
-            Err(error) if attempt == RETRIES => {
-                eprintln!(
-                    "custom bus stand-in: giving up on {} for {}: {error:?}",
-                    event.event_id, subscriber.queue_url
-                );
-            }
-            Err(_) => {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
+        if pending.is_empty() {
+            break;
+        }
+        let entries = pending.iter().enumerate().filter_map(|(i, event)| {
+            SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(event.envelope())
+                .set_message_group_id(event.event_group_id.clone())
+                .message_deduplication_id(&event.event_id)
+                .build()
+                .ok()
+        });
+        let request = subscriber.sqs.send_message_batch().queue_url(&subscriber.queue_url);
+        let answer = request.set_entries(Some(entries.collect())).send().await;
+        let taken: Vec<usize> = match &answer {
+            Ok(output) => output.successful.iter().filter_map(|ok| ok.id.parse().ok()).collect(),
+            Err(_) => Vec::new(),
+        };
+        delivered.extend(taken.iter().map(|&i| pending[i].event_id.clone()));
+        pending = pending.iter().enumerate().filter(|(i, _)| !taken.contains(i)).map(|(_, e)| *e).collect();
+        if !pending.is_empty() && attempt == RETRIES {
+            eprintln!(
+                "custom bus stand-in: giving up on {} event(s) for {}: {answer:?}",
+                pending.len(),
+                subscriber.queue_url
+            );
+        } else if !pending.is_empty() {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
         }
     }
-    false
+    delivered
 }

@@ -4,6 +4,7 @@
 
 mod capacity;
 mod cli;
+mod custom_bus;
 mod faults;
 mod offline;
 mod recipes;
