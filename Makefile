@@ -19,6 +19,7 @@ export CARGO_TERM_COLOR ?= never
 .PHONY: help
 help:
 	@echo "make demo       the demo end to end on this machine (no AWS account)"
+	@echo "make demo BUS=custom   the same demo on EventBridge's Custom Event Bus (ordered, deduplicated; offline stand-in)"
 	@echo "make test       fmt check, clippy -D warnings, all tests, template lint"
 	@echo "make sam-build  sam build of the arm64 bootstrap"
 	@echo "make invoke EVENT=events/modify.json   the offline sam local invoke: that bootstrap under qemu"
@@ -92,10 +93,21 @@ LOCAL_DRIVER := $(or $(CARGO_TARGET_DIR),target)/debug/score-fanout-local
 local-driver:
 	cargo build --locked -p score-fanout-tools --bin score-fanout-local
 
-# The classic demo on a fresh moto server: table, stream, function, subscribers.
+# The classic demo on a fresh moto server: table, stream, function, subscribers. BUS=custom publishes to
+# EventBridge's Custom Event Bus instead (its stand-in from the test kit, a FIFO subscriber to an SQS FIFO queue), and
+# retries the batch in a new execution environment to show the bus storing each event once.
+BUS ?= classic
+CUSTOM_BUS := $(or $(CARGO_TARGET_DIR),target)/debug/score-fanout-custom-bus
 .PHONY: demo
 demo: venv local-driver
+ifeq ($(BUS),custom)
+	cargo build --locked -p score-fanout-testkit --bin score-fanout-custom-bus
+	scripts/with-moto scripts/with-custom-bus bash -c '"$$0" demo --ordered-bus-arn "$$EVENT_BUS_NAME"' $(LOCAL_DRIVER)
+else ifeq ($(BUS),classic)
 	scripts/with-moto $(LOCAL_DRIVER) demo
+else
+	@echo "make demo: BUS is classic (the default) or custom, not $(BUS)" >&2; exit 2
+endif
 
 # The function over the fixtures in DRY_RUN: the demo's log lines and the events it would publish, no server.
 .PHONY: demo-dry-run

@@ -51,7 +51,12 @@ enum Command {
     /// Create the offline stack (table, stream, bus, topic, queues) and print the function's environment for it.
     Provision,
     /// The classic demo end to end on the local AWS-API server at AWS_ENDPOINT_URL.
-    Demo,
+    Demo {
+        /// Publish to this Custom Event Bus (EventBridge's ordered bus) instead of the classic bus: its ARN, as the
+        /// test kit's stand-in prints it (`make demo BUS=custom`).
+        #[arg(long)]
+        ordered_bus_arn: Option<String>,
+    },
     /// Print (and delete) every message now in a subscriber queue, one line per event.
     Receive {
         #[arg(long)]
@@ -121,9 +126,9 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             }
             Ok(Report::default())
         }
-        Command::Demo => {
+        Command::Demo { ordered_bus_arn } => {
             init_logging_with(None, false);
-            demo::run(&sdk).await?;
+            demo::run(&sdk, ordered_bus_arn.as_deref()).await?;
             Ok(Report::default())
         }
         Command::Files { files, mapping } => {

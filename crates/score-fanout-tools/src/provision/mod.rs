@@ -8,7 +8,7 @@ mod topic;
 
 pub use error::ProvisionError;
 pub use events::EVENT_NAMES;
-pub use queues::Queues;
+pub use queues::{provision_ordered_queue, Queues, ORDERED_QUEUE};
 pub use topic::provision_fifo;
 
 use aws_config::SdkConfig;

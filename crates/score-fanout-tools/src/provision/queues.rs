@@ -35,3 +35,14 @@ pub(super) async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<St
         .map_err(failed(url))?;
     Ok(attributes.attributes().and_then(|a| a.get(&QueueAttributeName::QueueArn)).cloned().unwrap_or_default())
 }
+
+/// The name of the queue the ordered bus's FIFO subscriber delivers to (the template's `OrderedScoreEventsQueue`).
+pub const ORDERED_QUEUE: &str = "OrderedScoreEventsQueue.fifo";
+
+/// The ordered bus's queue, FIFO: the Custom Event Bus's stand-in delivers each player's events to it in order
+/// (`scripts/with-custom-bus` points its FIFO subscriber there). Its URL.
+pub async fn provision_ordered_queue(sdk: &aws_config::SdkConfig) -> Result<String, ProvisionError> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let created = sqs.create_queue().queue_name(ORDERED_QUEUE).attributes(QueueAttributeName::FifoQueue, "true").send();
+    Ok(created.await.map_err(failed(ORDERED_QUEUE))?.queue_url.unwrap_or_default())
+}
