@@ -20,6 +20,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("ScoreChanged.v1.json", schema_for!(ScoreChanged)),
         ("PlayerRemoved.v1.json", schema_for!(PlayerRemoved)),
         ("EventBridgeEnvelope.v1.json", eventbridge_envelope()),
+        ("OrderedQueueMessage.v1.json", ordered_queue_message()),
         ("SnsMessage.v1.json", sns_message()),
     ];
     schemas.into_iter().map(|(name, schema)| (name, identified(name, schema))).collect()
@@ -47,6 +48,22 @@ pub fn eventbridge_envelope() -> Schema {
         })
         .collect();
     schema.insert("allOf".into(), by_type.into());
+    schema
+}
+
+/// What the Custom Event Bus's FIFO subscriber delivers to its SQS queue with the `RAW` transformer: the same envelope
+/// as a classic rule target's, its `id` the bus's EventId.
+pub fn ordered_queue_message() -> Schema {
+    let mut schema = eventbridge_envelope();
+    schema.insert(
+        "title".into(),
+        "Score event on the Custom Event Bus, as its FIFO subscriber's queue receives it".into(),
+    );
+    schema.insert(
+        "description".into(),
+        "The message body a FIFO subscriber of EventBridge's Custom Event Bus delivers to an SQS FIFO queue with the          RAW transformer: the event's envelope, `id` the bus's EventId (the template makes it the message's          deduplication id), the event at `detail`. Each player's events arrive in order (the event group is the          player); deduplicate on the event's `eventId` beyond the bus's 300-second window."
+            .into(),
+    );
     schema
 }
 

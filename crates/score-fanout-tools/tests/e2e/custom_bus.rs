@@ -117,6 +117,9 @@ async fn the_ordered_queue_gets_each_event_once_in_stream_order_per_player_throu
     for message in &received {
         let (id, player) = (message.event["eventId"].as_str(), message.event["playerId"].as_str());
         let (Some(id), Some(player)) = (id, player) else { panic!("not an event: {}", message.body) };
+        let body: serde_json::Value = serde_json::from_str(&message.body).expect("a JSON body");
+        let invalid = score_fanout_testkit::schemas::errors("OrderedQueueMessage.v1.json", &body);
+        assert!(invalid.is_empty(), "{invalid:?}: {}", message.body);
         let at = position[id];
         assert!(last.insert(player, at).is_none_or(|before| before < at), "{player}: {id} arrived after a later one");
     }
