@@ -1,4 +1,5 @@
-//! The little of SNS's query protocol (an HTML form body) the stub reads: the ids of a `PublishBatch`'s entries.
+//! The little of SNS's query protocol (an HTML form body) the stub reads: the ids of a `PublishBatch`'s entries and
+//! a `GetTopicAttributes`'s topic.
 
 /// The entry ids of a `PublishBatch` form body (`PublishBatchRequestEntries.member.N.Id=...`), in order.
 pub fn publish_batch_ids(body: &[u8]) -> Vec<String> {
@@ -12,6 +13,12 @@ pub fn publish_batch_ids(body: &[u8]) -> Vec<String> {
         })
         .map(|(_, value)| percent_decode(value))
         .collect()
+}
+
+/// The value of `key` in a form body, decoded.
+pub fn value(body: &[u8], key: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    text.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| percent_decode(v))
 }
 
 fn percent_decode(value: &str) -> String {

@@ -85,7 +85,7 @@ impl Stub {
             .filter_map(|n| n.parse().ok())
             .collect();
         match numbers[..] {
-            [eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, _, _, eventbridge_peak, sns_peak] => {
+            [eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, _, _, eventbridge_peak, sns_peak, ..] => {
                 Ok(Calls { eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, eventbridge_peak, sns_peak })
             }
             _ => Err(io::Error::other(format!("stub stats: {answer:?}"))),

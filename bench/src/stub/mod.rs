@@ -1,5 +1,7 @@
 //! The loopback stub sink: answers EventBridge `PutEvents` (JSON 1.1), SNS `PublishBatch` (query protocol, XML
-//! answer) and SQS `SendMessage` (JSON 1.0) successfully for every entry, and counts calls and entries. A thread
+//! answer) and SQS `SendMessage` (JSON 1.0) successfully for every entry, and the destination checks of init
+//! (`DescribeEventBus`, `GetTopicAttributes`, `GetQueueAttributes`) as for destinations that exist; it counts calls
+//! and entries. A thread
 //! per keep-alive connection and no parsing beyond what the answer needs, so that it is never the bottleneck (the
 //! driver reports its CPU share). `GET /__stats` returns the counts and the most requests each sink had in flight
 //! since the last `/__stats` (then starts those peaks again).
@@ -7,6 +9,7 @@
 //! With `--latency-ms` (Lambda mode) every answer waits that long, give or take `--jitter-ms` (uniform), as AWS's
 //! answers do: only the thread of that connection sleeps, so requests in flight at once wait at the same time.
 
+mod checks;
 mod form;
 mod handle;
 
@@ -27,6 +30,7 @@ struct Counts {
     sns_entries: AtomicU64,
     sqs_calls: AtomicU64,
     other_calls: AtomicU64,
+    check_calls: AtomicU64,
     eventbridge_in_flight: InFlight,
     sns_in_flight: InFlight,
     connections: AtomicU64,
@@ -117,6 +121,10 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
         body.push_str("]}");
         return respond(out, 200, &[("content-type", "application/x-amz-json-1.1")], body.as_bytes());
     }
+    if let Some((content_type, body)) = checks::answer(target, &request.body) {
+        counts.check_calls.fetch_add(1, Relaxed);
+        return respond(out, 200, &[("content-type", content_type)], body.as_bytes());
+    }
     if target.starts_with("AmazonSQS.") {
         counts.sqs_calls.fetch_add(1, Relaxed);
         let body = br#"{"MessageId":"00000000-0000-4000-8000-000000000000","MD5OfMessageBody":""}"#;
@@ -142,7 +150,7 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
     if request.method == "GET" && request.path == "/__stats" {
         let get = |counter: &AtomicU64| counter.load(Relaxed);
         let body = format!(
-            "{} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {}",
             get(&counts.eventbridge_calls),
             get(&counts.eventbridge_entries),
             get(&counts.sns_calls),
@@ -150,7 +158,8 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
             get(&counts.sqs_calls),
             get(&counts.other_calls),
             counts.eventbridge_in_flight.take_peak(),
-            counts.sns_in_flight.take_peak()
+            counts.sns_in_flight.take_peak(),
+            get(&counts.check_calls)
         );
         return respond(out, 200, &[("content-type", "text/plain")], body.as_bytes());
     }
@@ -161,3 +170,6 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack.windows(needle.len()).filter(|window| *window == needle).count()
 }
+
+#[cfg(test)]
+mod tests;

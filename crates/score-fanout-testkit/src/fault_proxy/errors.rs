@@ -1,6 +1,7 @@
-//! The errors `PutEvents` (EventBridge, JSON 1.1) and `PublishBatch` (SNS, query protocol) answer with, in each
-//! service's own wire shape, and the fate the function must give the entries they name: the documented codes (the
-//! APIs' references, the errors common to all AWS APIs) with their HTTP statuses.
+//! The errors `PutEvents` (EventBridge, JSON 1.1) and `PublishBatch` (SNS, query protocol) answer with, and the fate
+//! the function must give the entries they name: the documented codes (the APIs' references, the errors common to
+//! all AWS APIs) with their HTTP statuses; and any whole-request error in each service's own wire shape, SQS's
+//! (JSON 1.0) included.
 
 use super::wire::{response_with, Service};
 
@@ -89,18 +90,32 @@ pub fn sender_fault(code: &str) -> bool {
     !matches!(code, "InternalError" | "Throttling" | "ThrottlingException" | "KMSThrottling")
 }
 
-/// The error answer `service` gives for a whole request: EventBridge's JSON `{"__type", "message"}` with the
-/// `x-amzn-ErrorType` header, SNS's XML `ErrorResponse` with its `Type` and `RequestId`; both with `x-amzn-RequestId`.
+/// The error answer `service` gives for a whole request, with a message saying the proxy made it up.
 pub fn whole_request(service: Service, status: u16, code: &str, request_id: &str) -> Vec<u8> {
-    let message = format!("{code} injected by the fault proxy");
+    whole_request_saying(service, status, code, &format!("{code} injected by the fault proxy"), request_id)
+}
+
+/// The error answer `service` gives for a whole request, saying `message`: EventBridge's JSON 1.1
+/// `{"__type", "message"}` with the `x-amzn-ErrorType` header; SNS's XML `ErrorResponse` with its `Type` and
+/// `RequestId`; SQS's JSON 1.0 with its namespaced `__type` and the legacy code in `x-amzn-query-error`, which its
+/// SDK reports instead. All with `x-amzn-RequestId`.
+pub fn whole_request_saying(service: Service, status: u16, code: &str, message: &str, request_id: &str) -> Vec<u8> {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
     match service {
         Service::Sns => {
-            let kind = if status >= 500 { "Receiver" } else { "Sender" };
             let xml = format!(
                 "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>{kind}</Type><Code>{code}</Code>\
-                 <Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+                 <Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+                xml_escaped(message)
             );
             response_with(status, "text/xml", &[("x-amzn-RequestId", request_id)], xml.into_bytes())
+        }
+        Service::Sqs => {
+            let (json_type, query_code) = sqs_codes(code);
+            let json = serde_json::json!({"__type": json_type, "message": message}).to_string();
+            let query_error = format!("{query_code};{kind}");
+            let headers = [("x-amzn-RequestId", request_id), ("x-amzn-query-error", query_error.as_str())];
+            response_with(status, "application/x-amz-json-1.0", &headers, json.into_bytes())
         }
         _ => {
             let json = serde_json::json!({"__type": code, "message": message}).to_string();
@@ -108,6 +123,26 @@ pub fn whole_request(service: Service, status: u16, code: &str, request_id: &str
             response_with(status, "application/x-amz-json-1.1", &headers, json.into_bytes())
         }
     }
+}
+
+/// SQS's JSON `__type` and legacy query code for `code` (either spelling), as the SQS Developer Guide documents them.
+fn sqs_codes(code: &str) -> (String, String) {
+    match code {
+        "QueueDoesNotExist" | "AWS.SimpleQueueService.NonExistentQueue" => {
+            ("com.amazonaws.sqs#QueueDoesNotExist".into(), "AWS.SimpleQueueService.NonExistentQueue".into())
+        }
+        "AccessDenied" | "AccessDeniedException" => {
+            ("com.amazon.coral.service#AccessDeniedException".into(), "AccessDenied".into())
+        }
+        "UnsupportedOperation" | "AWS.SimpleQueueService.UnsupportedOperation" => {
+            ("com.amazonaws.sqs#UnsupportedOperation".into(), "AWS.SimpleQueueService.UnsupportedOperation".into())
+        }
+        other => (format!("com.amazonaws.sqs#{other}"), other.to_owned()),
+    }
+}
+
+fn xml_escaped(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// The service's throttling error, in its own spelling.

@@ -1,23 +1,29 @@
 //! A fault-injecting HTTP proxy between the function and the local AWS server, doing what the real services do
-//! and moto does not. It recognises EventBridge `PutEvents`, SNS `PublishBatch` and SQS calls, and per call either
-//! forwards it, answers with one of the services' documented errors in its wire shape ([`errors`]), refuses a
-//! request holding a given entry, drops the connection, resets it in the middle of the answer, answers late, never
-//! answers, or fails some entries for real (they are removed before forwarding, so they are not delivered, and
-//! reported failed in the response exactly as the service would). It also serves as a plain HTTP proxy
-//! (`HTTP_PROXY`): a request in absolute form is forwarded as it came.
+//! and moto does not. It recognises EventBridge, SNS (`PublishBatch`, `GetTopicAttributes`) and SQS calls, and per
+//! call either forwards it, answers with one of the services' documented errors in its wire shape ([`errors`],
+//! [`checks`]), refuses a request holding a given entry, drops the connection, resets it in the middle of the
+//! answer, answers late, never answers, fails some entries for real (they are removed before forwarding, so they are
+//! not delivered, and reported failed in the response exactly as the service would), or answers a `PutEvents` for a
+//! missing bus as AWS does. It keeps a ledger of the entries it forwarded and what became of each answer, which
+//! tells every duplicate's cause. It also serves as a plain HTTP proxy (`HTTP_PROXY`): a request in absolute form is
+//! forwarded as it came.
 
+pub mod checks;
 pub mod errors;
+mod ledger;
+mod like_aws;
 mod partial;
+mod serve;
+mod upstream;
 mod wire;
 
+pub use ledger::{accepted_copies, duplicate_causes, AnswerFate, Delivery, DuplicateCauses};
 pub use wire::{response, Request, Service};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use wire::{forward, read_request};
+use std::time::Duration;
+use tokio::net::TcpListener;
 
 /// What the proxy does with one call.
 #[derive(Clone, Debug)]
@@ -33,7 +39,8 @@ pub enum Fault {
     Delay(Duration),
     /// Never answered.
     Hang,
-    /// Each entry fails with probability `probability` with `code`; `sender_fault` is SNS's flag for it.
+    /// Each entry of a `PutEvents` / `PublishBatch` fails with probability `probability` with `code`;
+    /// `sender_fault` is SNS's flag for it. Any other call is forwarded.
     FailEntries {
         probability: f64,
         code: &'static str,
@@ -44,6 +51,12 @@ pub enum Fault {
         status: u16,
         code: &'static str,
     },
+    /// As `Answer`, with the service's own `message` (see [`checks::CHECK_ERRORS`]).
+    AnswerSaying {
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    },
     /// A request whose body holds `containing` (an eventId, say) is refused whole with `status` and `code`, as a
     /// service refuses a batch with one invalid entry; any other is forwarded.
     Refuse {
@@ -53,12 +66,33 @@ pub enum Fault {
     },
     /// Forwarded, and the connection closed halfway through the answer.
     ResetMidAnswer,
+    /// Forwarded; a `ResourceNotFoundException` for the bus is answered as real EventBridge answers a `PutEvents`
+    /// to a bus that does not exist: 200, `FailedEntryCount` 0, a made-up `EventId` per entry, nothing delivered.
+    LikeAwsForMissingBus,
+}
+
+impl Fault {
+    /// Whether the call may reach the upstream.
+    fn forwards(&self) -> bool {
+        !matches!(
+            self,
+            Fault::Throttle
+                | Fault::Status(_)
+                | Fault::Drop
+                | Fault::Hang
+                | Fault::Answer { .. }
+                | Fault::AnswerSaying { .. }
+        )
+    }
 }
 
 /// One intercepted call, as a policy sees it.
 pub struct Call<'a> {
     pub service: Service,
-    /// Calls to this service so far, this one included.
+    /// The operation: `PutEvents`, `PublishBatch`, `SendMessage`, a destination check (`DescribeEventBus`, ...).
+    pub operation: &'a str,
+    /// Calls to this service so far, this one included; destination checks are numbered apart, so that the
+    /// publishing calls keep their numbers whether or not the function checked its destinations first.
     pub number: usize,
     /// The request's body, for a policy that picks its fault by what the request carries.
     pub body: &'a [u8],
@@ -74,7 +108,13 @@ impl Call<'_> {
 
     /// Whether the request carries `needle` (an eventId, say), as it is or form-encoded.
     pub fn carries(&self, needle: &str) -> bool {
-        contains(self.body, needle)
+        serve::contains(self.body, needle)
+    }
+
+    /// Whether this is the service's destination check (`DescribeEventBus`, `GetTopicAttributes`,
+    /// `GetQueueAttributes`).
+    pub fn is_destination_check(&self) -> bool {
+        checks::is_destination_check(self.service, self.operation)
     }
 }
 
@@ -83,10 +123,11 @@ type Policy = dyn Fn(&Call, &mut fastrand::Rng) -> Fault + Send + Sync;
 /// A running proxy; requests go to `endpoint`.
 pub struct FaultProxy {
     pub endpoint: String,
+    /// Calls per service ([`Service`] as index), destination checks apart.
     pub counts: Arc<[AtomicUsize; 4]>,
     /// The targets of the `CONNECT` requests it received as an HTTPS proxy (it refuses to tunnel them).
     pub tunnels: Arc<Mutex<Vec<String>>>,
-    slowest: Arc<Mutex<[Duration; 4]>>,
+    shared: Arc<serve::Shared>,
 }
 
 impl FaultProxy {
@@ -98,113 +139,51 @@ impl FaultProxy {
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-        let counts: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
-        let tunnels = Arc::new(Mutex::new(Vec::new()));
-        let slowest: Arc<Mutex<[Duration; 4]>> = Arc::default();
-        let shared = Arc::new(Shared {
-            upstream: upstream.trim_start_matches("http://").to_owned(),
-            policy: Box::new(policy),
-            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
-            counts: counts.clone(),
-            tunnels: tunnels.clone(),
-            slowest: slowest.clone(),
-        });
+        let shared = Arc::new(serve::Shared::new(upstream, seed, Box::new(policy)));
+        let (counts, tunnels) = (shared.counts.clone(), shared.tunnels.clone());
+        let serving = shared.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve(client, shared.clone()));
+                tokio::spawn(serve::serve(client, serving.clone()));
             }
         });
-        Self { endpoint, counts, tunnels, slowest }
+        Self { endpoint, counts, tunnels, shared }
     }
 
-    /// Calls seen for `service`.
+    /// Calls seen for `service`, its destination checks apart.
     pub fn calls(&self, service: Service) -> usize {
         self.counts[service as usize].load(Ordering::Relaxed)
+    }
+
+    /// Destination checks seen for `service`.
+    pub fn checks(&self, service: Service) -> usize {
+        self.shared.checks[service as usize].load(Ordering::Relaxed)
     }
 
     /// The longest the upstream took to answer a call for `service` that was forwarded as it came. A client that
     /// gave up on such a call before its answer may send its entries again: the upstream then has them twice.
     pub fn slowest_upstream_answer(&self, service: Service) -> Duration {
-        self.slowest.lock().expect("slowest")[service as usize]
+        self.shared.slowest.lock().expect("slowest")[service as usize]
     }
-}
 
-struct Shared {
-    upstream: String,
-    policy: Box<Policy>,
-    rng: Mutex<fastrand::Rng>,
-    counts: Arc<[AtomicUsize; 4]>,
-    tunnels: Arc<Mutex<Vec<String>>>,
-    slowest: Arc<Mutex<[Duration; 4]>>,
-}
+    /// Every `PutEvents` / `PublishBatch` entry forwarded upstream so far, in the order their calls finished.
+    pub fn ledger(&self) -> Vec<Delivery> {
+        self.shared.ledger.snapshot()
+    }
 
-async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
-    let mut buffer = Vec::new();
-    while let Some(request) = read_request(&mut client, &mut buffer).await {
-        if let Some(target) = request.line.strip_prefix("CONNECT ") {
-            let target = target.split_whitespace().next().unwrap_or_default().to_owned();
-            shared.tunnels.lock().expect("tunnels").push(target);
-            let _ = client.write_all(&response(502, "text/plain", b"no tunnels here".to_vec())).await;
-            return;
-        }
-        let service = request.service();
-        let number = shared.counts[service as usize].fetch_add(1, Ordering::Relaxed) + 1;
-        let fault = {
-            let mut rng = shared.rng.lock().expect("rng");
-            if service == Service::Other {
-                Fault::Forward
-            } else {
-                (shared.policy)(&Call { service, number, body: &request.body, headers: &request.head }, &mut rng)
-            }
-        };
-        let request_id = format!("fault-proxy-{service:?}-{number}");
-        let response = match fault {
-            Fault::Forward => {
-                let started = Instant::now();
-                let answer = forward(&shared.upstream, &request).await;
-                let slowest = &mut shared.slowest.lock().expect("slowest")[service as usize];
-                *slowest = (*slowest).max(started.elapsed());
-                answer
-            }
-            Fault::Throttle => errors::throttle(service, &request_id),
-            Fault::Answer { status, code } => errors::whole_request(service, status, code, &request_id),
-            Fault::Refuse { containing, status, code } => {
-                if contains(&request.body, &containing) {
-                    errors::whole_request(service, status, code, &request_id)
-                } else {
-                    forward(&shared.upstream, &request).await
-                }
-            }
-            Fault::ResetMidAnswer => {
-                let answer = forward(&shared.upstream, &request).await;
-                let _ = client.write_all(&answer[..answer.len() / 2]).await;
-                return;
-            }
-            Fault::Status(status) => response(status, "text/plain", Vec::new()),
-            Fault::Drop => return,
-            Fault::Delay(pause) => {
-                tokio::time::sleep(pause).await;
-                forward(&shared.upstream, &request).await
-            }
-            Fault::Hang => {
-                std::future::pending::<()>().await;
-                return;
-            }
-            Fault::FailEntries { probability, code, sender_fault } => {
-                let failed = |rng: &mut fastrand::Rng| rng.f64() < probability;
-                let mut rng = shared.rng.lock().expect("rng").fork();
-                partial::fail_entries(&shared.upstream, service, request, code, sender_fault, |_| failed(&mut rng))
-                    .await
-            }
-        };
-        if client.write_all(&response).await.is_err() {
-            return;
+    /// The copies `service` accepted beyond each event's first, by cause.
+    pub fn duplicates(&self, service: Service) -> DuplicateCauses {
+        duplicate_causes(&self.ledger(), service)
+    }
+
+    /// Waits until no call that may reach the upstream is being handled (a call never answered aside), so that
+    /// the ledger and the upstream hold everything sent so far.
+    pub async fn settled(&self) {
+        while self.shared.forwarding.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
-/// Whether `body` holds `needle` (as it is, or form-encoded as SNS's query protocol sends it).
-fn contains(body: &[u8], needle: &str) -> bool {
-    let text = String::from_utf8_lossy(body);
-    text.contains(needle) || form_urlencoded::parse(body).any(|(_, value)| value.contains(needle))
-}
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,13 @@
 //! Real partial failures: the chosen entries of a `PutEvents` or `PublishBatch` call are removed before the call
 //! is forwarded (so they are not delivered) and reported failed in the response, in the service's own format.
 
-use super::wire::{forward_with_body, response, split_response, Request, Service};
+use super::upstream::Upstream;
+use super::wire::{response, split_response, Request, Service};
 use serde_json::{json, Value};
 
 /// Forwards `request` without the entries `fail` picks, and answers as the service does for those entries.
-pub async fn fail_entries(
-    upstream: &str,
+pub(super) async fn fail_entries(
+    upstream: &mut Upstream<'_>,
     service: Service,
     request: Request,
     code: &str,
@@ -16,11 +17,16 @@ pub async fn fail_entries(
     match service {
         Service::EventBridge => put_events(upstream, request, code, fail).await,
         Service::Sns => publish_batch(upstream, request, code, sender_fault, fail).await,
-        _ => forward_with_body(upstream, &request, &request.body).await,
+        _ => upstream.forward(&request).await,
     }
 }
 
-async fn put_events(upstream: &str, request: Request, code: &str, mut fail: impl FnMut(usize) -> bool) -> Vec<u8> {
+async fn put_events(
+    upstream: &mut Upstream<'_>,
+    request: Request,
+    code: &str,
+    mut fail: impl FnMut(usize) -> bool,
+) -> Vec<u8> {
     let mut body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let entries = body["Entries"].as_array().cloned().unwrap_or_default();
     let failed: Vec<bool> = (0..entries.len()).map(&mut fail).collect();
@@ -29,7 +35,7 @@ async fn put_events(upstream: &str, request: Request, code: &str, mut fail: impl
     let mut upstream_failed = 0;
     if !kept.is_empty() {
         body["Entries"] = Value::Array(kept);
-        let raw = forward_with_body(upstream, &request, body.to_string().as_bytes()).await;
+        let raw = upstream.send(&request, body.to_string().as_bytes()).await;
         let (status, _, answer) = split_response(&raw);
         if status != 200 {
             return raw;
@@ -57,7 +63,7 @@ async fn put_events(upstream: &str, request: Request, code: &str, mut fail: impl
 const MEMBER: &str = "PublishBatchRequestEntries.member.";
 
 async fn publish_batch(
-    upstream: &str,
+    upstream: &mut Upstream<'_>,
     request: Request,
     code: &str,
     sender_fault: bool,
@@ -88,7 +94,7 @@ async fn publish_batch(
         return response(200, "text/xml", xml.into_bytes());
     }
     let body = rebuild_without(&params, &kept);
-    let raw = forward_with_body(upstream, &request, body.as_bytes()).await;
+    let raw = upstream.send(&request, body.as_bytes()).await;
     let (status, content_type, answer) = split_response(&raw);
     if status != 200 || failed.is_empty() {
         return raw;

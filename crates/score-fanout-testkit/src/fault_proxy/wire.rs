@@ -1,10 +1,11 @@
 //! The proxy's HTTP: requests read from a keep-alive connection, forwarded upstream on a fresh one, and answers
-//! re-framed with a `Content-Length`; and which service a request is for.
+//! re-framed with a `Content-Length`; and which service and operation a request is for.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The services the proxy tells apart, by the request's target header or SNS's query action.
+/// The services the proxy tells apart, by the request's target header or SNS's query action (`PublishBatch` and
+/// `GetTopicAttributes`; any other SNS action is `Other`, always forwarded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {
     EventBridge,
@@ -25,12 +26,20 @@ impl Request {
         self.head.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    pub(super) fn service(&self) -> Service {
-        match self.header("x-amz-target") {
-            Some(target) if target.starts_with("AWSEvents.") => Service::EventBridge,
-            Some(target) if target.starts_with("AmazonSQS.") => Service::Sqs,
-            _ if self.body.windows(18).any(|w| w == b"Action=PublishBatc") => Service::Sns,
-            _ => Service::Other,
+    /// The service and the operation (`PutEvents`, `GetTopicAttributes`, ...; empty for `Other`).
+    pub(super) fn operation(&self) -> (Service, String) {
+        let target = self.header("x-amz-target").unwrap_or_default();
+        if let Some(operation) = target.strip_prefix("AWSEvents.") {
+            return (Service::EventBridge, operation.to_owned());
+        }
+        if let Some(operation) = target.strip_prefix("AmazonSQS.") {
+            return (Service::Sqs, operation.to_owned());
+        }
+        // SNS's query protocol names the action in the form body.
+        let action = form_urlencoded::parse(&self.body).find(|(key, _)| key == "Action").map(|(_, value)| value);
+        match action.as_deref() {
+            Some(action @ ("PublishBatch" | "GetTopicAttributes")) => (Service::Sns, action.to_owned()),
+            _ => (Service::Other, String::new()),
         }
     }
 }
@@ -74,7 +83,7 @@ async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<()> {
 }
 
 /// Sends `request` (with `body`) upstream on a fresh connection and returns the raw response.
-pub async fn forward_with_body(upstream: &str, request: &Request, body: &[u8]) -> Vec<u8> {
+pub(super) async fn forward_with_body(upstream: &str, request: &Request, body: &[u8]) -> Vec<u8> {
     let Ok(mut server) = TcpStream::connect(upstream).await else { return response(502, "text/plain", Vec::new()) };
     let mut head = format!("{}\r\n", request.line);
     for (name, value) in &request.head {
@@ -91,32 +100,59 @@ pub async fn forward_with_body(upstream: &str, request: &Request, body: &[u8]) -
     normalise(&raw)
 }
 
-pub(super) async fn forward(upstream: &str, request: &Request) -> Vec<u8> {
-    forward_with_body(upstream, request, &request.body).await
-}
+/// Upstream headers an answer keeps: where JSON protocols name an error (`X-Amzn-ErrorType`), and SQS's legacy
+/// code (`x-amzn-query-error`), which the SQS SDK reports instead of the JSON one.
+const KEPT_HEADERS: [&str; 2] = ["x-amzn-errortype", "x-amzn-query-error"];
 
 /// The upstream response re-framed with a Content-Length, so the client's connection can be kept alive.
 fn normalise(raw: &[u8]) -> Vec<u8> {
-    let (status, content_type, body) = split_response(raw);
-    response(status, &content_type, body)
+    let Some(head) = Head::parse(raw) else { return response(502, "text/plain", Vec::new()) };
+    let mut kept = vec![("x-amzn-RequestId", "fault-proxy")];
+    kept.extend(
+        head.headers
+            .iter()
+            .filter(|(name, _)| KEPT_HEADERS.iter().any(|k| name.eq_ignore_ascii_case(k)))
+            .map(|(n, v)| (n.as_str(), v.as_str())),
+    );
+    response_with(head.status, head.header("content-type").unwrap_or_default(), &kept, raw[head.length..].to_vec())
+}
+
+/// The head of a raw HTTP response.
+struct Head {
+    status: u16,
+    headers: Vec<(String, String)>,
+    /// Where the body starts.
+    length: usize,
+}
+
+impl Head {
+    fn parse(raw: &[u8]) -> Option<Self> {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Response::new(&mut headers);
+        let httparse::Status::Complete(length) = parsed.parse(raw).ok()? else { return None };
+        let headers =
+            parsed.headers.iter().map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned())).collect();
+        Some(Self { status: parsed.code.unwrap_or(502), headers, length })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
 }
 
 /// Status, content type and body of a raw HTTP response.
 pub fn split_response(raw: &[u8]) -> (u16, String, Vec<u8>) {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut parsed = httparse::Response::new(&mut headers);
-    match parsed.parse(raw) {
-        Ok(httparse::Status::Complete(head_len)) => {
-            let content_type = parsed
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-type"))
-                .map(|h| String::from_utf8_lossy(h.value).into_owned())
-                .unwrap_or_default();
-            (parsed.code.unwrap_or(502), content_type, raw[head_len..].to_vec())
+    match Head::parse(raw) {
+        Some(head) => {
+            (head.status, head.header("content-type").unwrap_or_default().to_owned(), raw[head.length..].to_vec())
         }
-        _ => (502, "text/plain".into(), Vec::new()),
+        None => (502, "text/plain".into(), Vec::new()),
     }
+}
+
+/// The value of header `name` (any case) in a raw HTTP response.
+pub(super) fn response_header(raw: &[u8], name: &str) -> Option<String> {
+    Head::parse(raw).and_then(|head| head.header(name).map(str::to_owned))
 }
 
 pub fn response(status: u16, content_type: &str, body: Vec<u8>) -> Vec<u8> {

@@ -1,17 +1,23 @@
 //! The replay: a long seeded stream of score changes (with equal-score MODIFYs, TTL removals, a few poison records
 //! and a few players both sinks refuse as invalid) fed in batches the way the event source mapping does, resuming from every reported checkpoint, while a
 //! proxy injects seeded random faults into every call, until everything is checkpointed. Then what the sinks
-//! actually received is checked against what the stream said. `make test` replays 600 records; `make replay`
-//! replays 10,000 (`SCORE_FANOUT_REPLAY_RECORDS`), with `SCORE_FANOUT_REPLAY_SEED` to pick another fault sequence.
+//! actually received is checked against what the stream said, and each sink's duplicates against the proxy's ledger,
+//! which tells their causes. `make test` replays 600 records; `make replay` replays 10,000
+//! (`SCORE_FANOUT_REPLAY_RECORDS`), with `SCORE_FANOUT_REPLAY_SEED` to pick another fault sequence.
 
+mod received;
+
+use received::{
+    assert_every_event_arrived, assert_player_order, assert_poison_parked, assert_refused_parked, duplicates_by_cause,
+};
 use score_fanout::{Config, Topic, DEFAULT_EVENT_SOURCE};
 use score_fanout_testkit::fault_proxy::{Call, Fault, FaultProxy, Service};
 use score_fanout_testkit::moto;
 use score_fanout_testkit::records::{Expected, RecordMaker};
-use score_fanout_tools::inbox::{drain, Received};
+use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::{feed, Mapping};
 use score_fanout_tools::provision::{provision, provision_fifo};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Records fed between two readings of the subscriber queues (a multiple of the batch size).
@@ -156,6 +162,11 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
         on_fifo.extend(drain(&sqs, &fifo_queue).await.expect("FIFO queue"));
         parked.extend(drain(&sqs, &stack.queues.poison).await.expect("dead-letter queue"));
     }
+    // A call given up on may still reach the local server after the last reading.
+    proxy.settled().await;
+    on_bus.extend(drain(&sqs, &stack.queues.rule).await.expect("rule queue"));
+    on_fifo.extend(drain(&sqs, &fifo_queue).await.expect("FIFO queue"));
+    parked.extend(drain(&sqs, &stack.queues.poison).await.expect("dead-letter queue"));
     let replay_time = started.elapsed();
     assert!(report.skipped.is_empty(), "nothing may be skipped: {:?}", report.skipped);
     let slowest = report.attempts.iter().map(|a| a.took).max().unwrap_or_default();
@@ -166,76 +177,22 @@ async fn a_faulty_replay_delivers_every_event_in_order_and_parks_every_poison_re
     assert_player_order(&expected, &on_fifo);
     assert_poison_parked(&made.poison, &parked);
     assert_refused_parked(&refused, &parked);
+    let bus_causes = duplicates_by_cause(&proxy, Service::EventBridge, &on_bus, false);
+    let fifo_causes = duplicates_by_cause(&proxy, Service::Sns, &on_fifo, true);
 
     let retries = report.attempts.iter().filter(|a| a.checkpoint.is_some()).count();
     println!(
         "replay seed {seed}: {records} records, {} events, {} poison, {} refused by the sinks; {} invocations ({retries} answered with a checkpoint); \
-         slowest invocation {slowest:?}; lost 0; duplicates EventBridge {bus_duplicates} ({:.2}%), SNS FIFO {fifo_duplicates}; \
-         calls EventBridge {}, SNS {}, SQS {}; {replay_time:?}",
+         slowest invocation {slowest:?}; lost 0; duplicates EventBridge {bus_duplicates} ({:.2}%; {bus_causes}), \
+         SNS FIFO {fifo_duplicates} of {} accepted again ({fifo_causes}); calls EventBridge {}, SNS {}, SQS {}; {replay_time:?}",
         expected.len(),
         made.poison.len(),
         refused.len(),
         report.attempts.len(),
         100.0 * bus_duplicates as f64 / expected.len().max(1) as f64,
+        fifo_causes.total(),
         proxy.calls(Service::EventBridge),
         proxy.calls(Service::Sns),
         proxy.calls(Service::Sqs),
     );
-}
-
-/// Every expected event arrived at least once, every copy is identical to the first; returns the duplicates.
-fn assert_every_event_arrived(sink: &str, expected: &[Expected], received: &[Received]) -> usize {
-    let mut copies: HashMap<&str, Vec<&serde_json::Value>> = HashMap::new();
-    for message in received {
-        copies.entry(message.event["eventId"].as_str().unwrap_or("?")).or_default().push(&message.event);
-    }
-    let lost: Vec<&str> = expected.iter().map(|e| e.event_id.as_str()).filter(|id| !copies.contains_key(id)).collect();
-    assert!(lost.is_empty(), "{sink}: {} events lost, first {:?}", lost.len(), lost.first());
-    for (event_id, versions) in &copies {
-        assert!(versions.iter().all(|v| *v == versions[0]), "{sink}: duplicates of {event_id} differ");
-    }
-    assert_eq!(copies.len(), expected.len(), "{sink}: events nobody expected");
-    received.len() - copies.len()
-}
-
-/// On the FIFO topic one player's events arrive in stream order (duplicates aside).
-fn assert_player_order(expected: &[Expected], received: &[Received]) {
-    let position: HashMap<&str, usize> = expected.iter().enumerate().map(|(i, e)| (e.event_id.as_str(), i)).collect();
-    let mut last_seen: HashMap<&str, usize> = HashMap::new();
-    for message in received {
-        let (Some(id), Some(player)) = (message.event["eventId"].as_str(), message.event["playerId"].as_str()) else {
-            panic!("a FIFO message without eventId or playerId: {}", message.body)
-        };
-        let at = position[id];
-        if let Some(&previous) = last_seen.get(player) {
-            assert!(at >= previous, "player {player}: event {id} arrived after a later one");
-        }
-        last_seen.insert(player, at);
-    }
-}
-
-/// Every poison record sits in the dead-letter queue as the contract's message.
-fn assert_poison_parked(poison: &[String], parked: &[Received]) {
-    for sequence_number in poison {
-        let message = parked
-            .iter()
-            .find(|m| m.event["record"]["dynamodb"]["SequenceNumber"].as_str() == Some(sequence_number))
-            .unwrap_or_else(|| panic!("poison record {sequence_number} is not in the dead-letter queue"));
-        let error = message.event["error"].as_str().unwrap_or_default();
-        assert!(error.contains(sequence_number) && error.contains("field dynamodb.NewImage.score"), "{error}");
-        assert_eq!(message.event["record"]["dynamodb"]["NewImage"]["score"]["S"], "forty-four");
-    }
-}
-
-/// Every event the sinks refused as invalid or too large sits in the dead-letter queue with the sink's reason.
-fn assert_refused_parked(refused: &[Expected], parked: &[Received]) {
-    for event in refused {
-        let message = parked
-            .iter()
-            .find(|m| m.event["event"]["eventId"].as_str() == Some(event.event_id.as_str()))
-            .unwrap_or_else(|| panic!("refused event {} is not in the dead-letter queue", event.event_id));
-        let error = message.event["error"].as_str().unwrap_or_default();
-        assert!(error.contains("rejected the entry for good"), "{error}");
-        assert_eq!(message.event["record"]["dynamodb"]["SequenceNumber"], event.sequence_number.as_str());
-    }
 }
