@@ -5,6 +5,7 @@
 mod capacity;
 mod cli;
 mod custom_bus;
+mod destinations;
 mod faults;
 mod offline;
 mod recipes;
