@@ -1,6 +1,7 @@
 //! The errors `PutEvents` (EventBridge, JSON 1.1) and `PublishBatch` (SNS, query protocol) answer with, in each
 //! service's own wire shape, and the fate the function must give the entries they name: the documented codes (the
-//! APIs' references, the errors common to all AWS APIs) with their HTTP statuses.
+//! APIs' references, the errors common to all AWS APIs) with their HTTP statuses; and SQS's errors, for the tools'
+//! calls to a queue.
 
 use super::wire::{response_with, Service};
 
@@ -90,10 +91,12 @@ pub fn sender_fault(code: &str) -> bool {
 }
 
 /// The error answer `service` gives for a whole request: EventBridge's JSON `{"__type", "message"}` with the
-/// `x-amzn-ErrorType` header, SNS's XML `ErrorResponse` with its `Type` and `RequestId`; both with `x-amzn-RequestId`.
+/// `x-amzn-ErrorType` header, SNS's XML `ErrorResponse` with its `Type` and `RequestId`, SQS's JSON 1.0 ([`sqs`]);
+/// all with `x-amzn-RequestId`.
 pub fn whole_request(service: Service, status: u16, code: &str, request_id: &str) -> Vec<u8> {
     let message = format!("{code} injected by the fault proxy");
     match service {
+        Service::Sqs => sqs(status, code, &message, request_id),
         Service::Sns => {
             let kind = if status >= 500 { "Receiver" } else { "Sender" };
             let xml = format!(
@@ -108,6 +111,23 @@ pub fn whole_request(service: Service, status: u16, code: &str, request_id: &str
             response_with(status, "application/x-amz-json-1.1", &headers, json.into_bytes())
         }
     }
+}
+
+/// SQS's error answer (JSON 1.0): `__type` in SQS's namespace, and the query protocol's code in the
+/// `x-amzn-query-error` header, which its SDKs report as the error's code (`AWS.SimpleQueueService.MessageNotInflight`
+/// for `MessageNotInflight`, as the SQS API reference spells the legacy codes).
+fn sqs(status: u16, code: &str, message: &str, request_id: &str) -> Vec<u8> {
+    let short = code.strip_prefix("AWS.SimpleQueueService.").unwrap_or(code);
+    let legacy = match short {
+        "MessageNotInflight" | "NonExistentQueue" | "UnsupportedOperation" => format!("AWS.SimpleQueueService.{short}"),
+        "QueueDoesNotExist" => "AWS.SimpleQueueService.NonExistentQueue".to_owned(),
+        _ => short.to_owned(),
+    };
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    let json = serde_json::json!({"__type": format!("com.amazonaws.sqs#{short}"), "message": message}).to_string();
+    let query_error = format!("{legacy};{kind}");
+    let headers = [("x-amzn-RequestId", request_id), ("x-amzn-query-error", query_error.as_str())];
+    response_with(status, "application/x-amz-json-1.0", &headers, json.into_bytes())
 }
 
 /// The service's throttling error, in its own spelling.
