@@ -42,7 +42,7 @@ fn like_sqs_under_load(
             4 | 5 => inject(Fault::Answer { status: 500, code: "InternalError" }),
             _ => Fault::Forward,
         },
-        _ if call.service == Service::EventBridge => Fault::Delay(Duration::from_millis(250)),
+        _ if call.service == Service::EventBridge => Fault::Delay(Duration::from_millis(400)),
         _ => Fault::Forward,
     }
 }
