@@ -30,7 +30,7 @@ struct Run<'a> {
     holds: Holds,
     handled: HashMap<String, Handled>,
     delivered: Delivered,
-    /// Messages whose hold was lost before they were worked on, and since when.
+    /// Messages whose hold was lost before they were worked on (and may have been since), and since when.
     lost_waiting: HashMap<String, Instant>,
     summary: Summary,
 }
@@ -92,7 +92,6 @@ impl Run<'_> {
             }
             return;
         }
-        self.lost_waiting.remove(&message.id);
         self.work_on(message).await;
     }
 
@@ -124,7 +123,8 @@ impl Run<'_> {
     /// within the timeout, and a receive may take one long poll more to see it.
     fn waiting_for_lost(&self) -> bool {
         let patience = self.queue.visibility + Duration::from_secs(2);
-        self.lost_waiting.values().any(|since| since.elapsed() < patience)
+        let waiting = self.lost_waiting.iter().filter(|(id, _)| !self.handled.contains_key(*id));
+        waiting.map(|(_, since)| since).any(|since| since.elapsed() < patience)
     }
 
     /// A message this run delivered, received again because its delete did not take: deleted now.
@@ -154,7 +154,9 @@ impl Run<'_> {
         let Run { queue, holds, mut summary, lost_waiting, handled, .. } = self;
         let stopped = holds.stop();
         summary.notes.extend(stopped.note);
-        for (id, why) in stopped.lost.iter().filter(|(id, _)| handled.get(id) == Some(&Handled::Kept)) {
+        // A loss before the message was worked on is told already.
+        let kept = |id: &String| handled.get(id) == Some(&Handled::Kept) && !lost_waiting.contains_key(id);
+        for (id, why) in stopped.lost.iter().filter(|(id, _)| kept(id)) {
             summary.notes.push(format!(
                 "lost hold of kept message {id} ({why}): it was visible for a while before the run ended"
             ));
