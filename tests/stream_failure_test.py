@@ -61,7 +61,7 @@ def test_every_object_lambda_stores_pages_the_alarm_topic_by_a_rule_the_runbook_
     assert target["Arn"] == {"Ref": "AlarmTopic"}
     page = target["InputTransformer"]["InputTemplate"]["Fn::Sub"]
     assert page.startswith('"${AWS::StackName}-SkippedBatchInS3: ')
-    assert "score-fanout-redrive skipped --bucket" in page
+    assert "score-fanout-redrive skipped --stack-name ${AWS::StackName}" in page
     policy = template["Resources"]["AlarmTopicPolicy"]["Properties"]
     alarms, rule = policy["PolicyDocument"]["Statement"]
     assert rule["Principal"] == {"Service": "events.amazonaws.com"}

@@ -31,7 +31,7 @@ pub fn config_for(stack: &Stack, dry_run: bool) -> Config {
     Config {
         event_bus: Some(stack.bus.clone()),
         topic: Some(Topic { arn: stack.topic_arn.clone(), fifo: false }),
-        event_source: DEFAULT_EVENT_SOURCE.to_owned(),
+        event_source: stack.event_source.clone(),
         dead_letter_queue_url: Some(stack.queues.poison.clone()),
         dry_run,
         log_level: None,

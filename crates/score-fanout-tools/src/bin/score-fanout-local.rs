@@ -48,7 +48,8 @@ enum Command {
         #[command(flatten)]
         mapping: MappingArgs,
     },
-    /// Create the offline stack (table, stream, bus, topic, queues) and print the function's environment for it.
+    /// Create the offline stack (table, stream, bus, topic, queues, the function stored without running) and print the
+    /// function's environment, name and stack.
     Provision,
     /// The classic demo end to end on the local AWS-API server at AWS_ENDPOINT_URL.
     Demo {
@@ -116,6 +117,10 @@ async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
             println!("DEAD_LETTER_QUEUE_URL={}", stack.queues.poison);
             println!("# on-failure bucket {} (score-fanout-local stream --on-failure-bucket)", stack.failure_bucket);
             println!("# table {} stream {}; source {}", stack.table, stack.stream_arn, config.event_source);
+            println!(
+                "# function {} in stack {} (score-fanout-redrive --function-name / --stack-name)",
+                stack.function_name, stack.stack_name
+            );
             Ok(Report::default())
         }
         Command::Receive { queue_url } => {

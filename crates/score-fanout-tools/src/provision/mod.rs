@@ -1,8 +1,10 @@
 //! The offline stack: the template's resources, under the template's logical names, created on a local AWS-API
-//! server (moto). The EventBridge rule delivers to `ScoreEventsRuleQueue`, a queue a test can read.
+//! server (moto). The EventBridge rule delivers to `ScoreEventsRuleQueue`, a queue a test can read; the function and
+//! its role are a CloudFormation stack with the template's outputs ([`function`]), stored and never run.
 
 mod error;
 mod events;
+mod function;
 mod queues;
 mod topic;
 
@@ -18,6 +20,7 @@ use aws_sdk_dynamodb::types::{
 };
 use error::{failed, invalid};
 use queues::{create_queue, queue_arn};
+use std::collections::BTreeMap;
 
 /// Names and addresses of a provisioned offline stack.
 #[derive(Clone, Debug)]
@@ -34,6 +37,12 @@ pub struct Stack {
     pub queues: Queues,
     /// The on-failure destination (`StreamFailureBucket`): whole skipped batches.
     pub failure_bucket: String,
+    /// The function's `EVENT_SOURCE`.
+    pub event_source: String,
+    /// The CloudFormation stack holding the function and its role, with the template's outputs.
+    pub stack_name: String,
+    /// The function (`ScoreFanoutFunction`), stored with its environment and never run.
+    pub function_name: String,
 }
 
 /// Creates the stack. `prefix` keeps several stacks apart on one server (tests); the demo uses none.
@@ -52,7 +61,47 @@ pub async fn provision(sdk: &SdkConfig, prefix: &str, event_source: &str) -> Res
     let topic_arn = topic::create(sdk, &sqs, &format!("{prefix}ScoreEventsTopic"), &queues).await?;
     let failure_bucket = create_bucket(sdk, &format!("{prefix}stream-failure-bucket").to_ascii_lowercase()).await?;
     let (bus, bus_arn, rule_arn, archive) = (bus.name, bus.arn, bus.rule_arn, bus.archive);
-    Ok(Stack { table, stream_arn, bus, bus_arn, rule_arn, archive, topic_arn, queues, failure_bucket })
+    let mut stack = Stack {
+        table,
+        stream_arn,
+        bus,
+        bus_arn,
+        rule_arn,
+        archive,
+        topic_arn,
+        queues,
+        failure_bucket,
+        event_source: event_source.to_owned(),
+        stack_name: String::new(),
+        function_name: String::new(),
+    };
+    let created = function::create(sdk, prefix, resources(&stack, &environment(&stack))).await?;
+    (stack.stack_name, stack.function_name) = (created.stack_name, created.function_name);
+    Ok(stack)
+}
+
+/// The function's environment, as the template sets it.
+pub fn environment(stack: &Stack) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("EVENT_BUS_NAME", stack.bus.clone()),
+        ("TOPIC_ARN", stack.topic_arn.clone()),
+        ("EVENT_SOURCE", stack.event_source.clone()),
+        ("DEAD_LETTER_QUEUE_URL", stack.queues.poison.clone()),
+    ])
+}
+
+/// The template's outputs a redrive or a test reads.
+fn resources<'a>(stack: &Stack, environment: &'a BTreeMap<&'static str, String>) -> function::Resources<'a> {
+    let outputs = BTreeMap::from([
+        ("GameEventsTableName", stack.table.clone()),
+        ("GameEventsStreamArn", stack.stream_arn.clone()),
+        ("ScoreEventsBusName", stack.bus.clone()),
+        ("ScoreEventsTopicArn", stack.topic_arn.clone()),
+        ("ScoreEventsSource", stack.event_source.clone()),
+        ("PoisonRecordQueueUrl", stack.queues.poison.clone()),
+        ("StreamFailureBucketName", stack.failure_bucket.clone()),
+    ]);
+    function::Resources { environment, outputs }
 }
 
 /// A versioned bucket, as the template's `StreamFailureBucket`.

@@ -1,75 +1,87 @@
 //! The redrive of skipped batches: every object the event source mapping wrote to its S3 on-failure destination
 //! holds its whole invocation record, so each of its records runs through the handler again, the way the mapping
-//! runs them, whether or not the stream still holds them. A delivered object is tagged and never delivered again by
-//! a rerun; an object without a readable payload, or one S3 cannot serve now, is kept and reported, never deleted.
+//! runs them, whether or not the stream still holds them, in stream order ([`super::order`]), to the sinks that
+//! have not had them yet (the object's tag says which did: [`super::tag`]). An object without a readable payload,
+//! or one S3 cannot serve now, is kept and reported, never deleted; and since a later batch of a shard must not
+//! overtake an earlier one, every later object of a shard waits behind one that was not delivered.
 
-use super::outcome::{Line, Outcome, RedriveError};
-use super::Redriver;
+use super::bucket::Bucket;
+use super::order::in_stream_order;
+use super::outcome::{Line, Outcome, Summary};
+use super::survey::{survey_all, Pending, Surveyed};
+use super::{tag, Redriver, Sinks};
 use crate::mapping::{feed, Mapping};
-use crate::on_failure::{OnFailureRecord, KEY_PREFIX};
-use aws_sdk_s3::types::{Tag, Tagging};
+use crate::on_failure::OnFailureRecord;
 use indicatif::ProgressBar;
-use score_fanout::{sdk_error_detail, StreamEvent};
-
-/// The tag an object gets once every record of it was delivered; its value is when.
-pub const REDRIVEN_TAG: &str = "score-fanout-redriven";
-
-/// The on-failure bucket (the template's `StreamFailureBucket`).
-pub struct Bucket<'a> {
-    pub s3: &'a aws_sdk_s3::Client,
-    pub name: &'a str,
-}
+use score_fanout::StreamEvent;
 
 /// Redrives every skipped batch in `bucket` through `redriver` ([`Redriver::for_skipped`]), with a progress bar; a
 /// dry run tags nothing.
-pub async fn redrive_skipped(
-    bucket: &Bucket<'_>,
-    redriver: &Redriver,
-    mapping: Mapping,
-) -> Result<Vec<Line>, RedriveError> {
-    let keys = bucket.keys().await?;
+pub async fn redrive_skipped(bucket: &Bucket<'_>, redriver: &Redriver, mapping: Mapping) -> Summary {
+    let mut summary = Summary::default();
+    let keys = match bucket.keys().await {
+        Ok(keys) => keys,
+        Err(error) => return Summary { stopped: Some(error), ..summary },
+    };
     let progress = ProgressBar::new(keys.len() as u64);
-    let mut lines = Vec::with_capacity(keys.len());
-    for key in keys {
-        // One object S3 cannot serve now is reported, and the others are still redriven.
-        let outcome = match bucket.redriven_at(&key).await {
-            Ok(Some(at)) => Ok(Outcome::AlreadyRedriven(format!("already delivered {at}: not sent again"))),
-            Ok(None) => redrive_object(bucket, &key, redriver, mapping).await,
-            Err(error) => Err(error),
-        };
-        let outcome = outcome.unwrap_or_else(|error| Outcome::Kept(format!("{error}: left as it was for a rerun")));
-        lines.push(Line { subject: key, outcome });
-        progress.inc(1);
+    let surveyed = survey_all(bucket, keys, redriver, &mut summary, &progress).await;
+    summary.notes.extend(notes(redriver, surveyed.other_streams, bucket.stream_arn));
+    let Surveyed { placed, mut pending, unread, .. } = surveyed;
+    for shard in in_stream_order(placed) {
+        let mut held = unread.get(&shard[0].shard).cloned();
+        for object in shard {
+            let outcome = match (&held, pending.remove(&object.key)) {
+                (Some(earlier), _) => Outcome::Kept(format!("held behind {earlier}, which was not delivered")),
+                (None, Some(lacks)) => redrive_object(bucket, &object.key, &lacks, redriver, mapping).await,
+                (None, None) => continue,
+            };
+            if matches!(outcome, Outcome::Kept(_)) {
+                held.get_or_insert_with(|| object.key.clone());
+            }
+            summary.lines.push(Line::new(object.key, outcome));
+            progress.inc(1);
+        }
     }
     progress.finish_and_clear();
-    Ok(lines)
+    summary
 }
 
+/// Delivers an object's records to the sinks it lacks, and tags it with them; or says why it is kept.
 async fn redrive_object(
     bucket: &Bucket<'_>,
     key: &str,
+    pending: &Pending,
     redriver: &Redriver,
     mapping: Mapping,
-) -> Result<Outcome, RedriveError> {
-    let records = match read_payload(&bucket.read(key).await?) {
-        Ok(event) => event.records,
-        Err(why) => return Ok(Outcome::Kept(format!("{why}: kept for a human to read"))),
+) -> Outcome {
+    let records = match bucket.read(key).await.map(|body| read_payload(&body)) {
+        Ok(Ok(event)) => event.records,
+        Ok(Err(why)) => return Outcome::Kept(format!("{why}: kept for a human to read")),
+        Err(error) => return Outcome::Kept(format!("{error}: left as it was for a rerun")),
+    };
+    let Some(handler) = redriver.handler(pending.lacking) else {
+        return Outcome::Kept(format!("no handler for {}", pending.lacking));
     };
     let count = records.len();
-    let report = feed(&redriver.handler, records, mapping).await;
+    let report = feed(handler, records, mapping).await;
     if let Some(skipped) = report.skipped.first() {
         let from = skipped.first_sequence_number.as_deref().unwrap_or("?");
-        let why = format!("still failing from {from}: {} record(s) not delivered (see the log)", skipped.records);
-        return Ok(Outcome::Kept(why));
+        return Outcome::Kept(format!(
+            "still failing from {from}: {} record(s) not delivered (see the log)",
+            skipped.records
+        ));
     }
-    let events = report.settled_events() as usize;
-    if redriver.dry_run {
-        return Ok(Outcome::WouldRedrive { records: count, events });
+    let (events, to) = (report.settled_events() as usize, pending.lacking);
+    if redriver.dry_run() {
+        return Outcome::WouldRedrive { records: count, events, to };
     }
-    if let Err(error) = bucket.tag_redriven(key).await {
-        return Ok(Outcome::Kept(format!("delivered, but not tagged ({error}): a rerun sends its events again")));
+    let config = redriver.config();
+    let before = pending.tags.redriven.as_ref().map(|redriven| redriven.delivered(config)).unwrap_or_default();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if let Err(error) = bucket.tag(key, &pending.tags, tag::value(before.union(to), config, &now)).await {
+        return Outcome::Kept(format!("delivered to {to}, but not tagged ({error}): a rerun sends its events again"));
     }
-    Ok(Outcome::Redriven { records: count, events })
+    Outcome::Redriven { records: count, events, to }
 }
 
 /// The invocation record an on-failure object holds, or why there is none to redrive.
@@ -83,44 +95,19 @@ fn read_payload(body: &[u8]) -> Result<StreamEvent, String> {
     Ok(event)
 }
 
-impl Bucket<'_> {
-    fn fail(&self, operation: &'static str, detail: String) -> RedriveError {
-        RedriveError { operation, resource: format!("s3://{}", self.name), detail }
+fn notes(redriver: &Redriver, other_streams: usize, stream: Option<&str>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if other_streams > 0 {
+        let stream = stream.unwrap_or_default();
+        notes
+            .push(format!("{other_streams} object(s) of another stream than {stream} left alone: not this function's"));
     }
-
-    /// Every object key Lambda's mappings wrote, in key order (by mapping, shard, then time).
-    async fn keys(&self) -> Result<Vec<String>, RedriveError> {
-        let mut keys = Vec::new();
-        let mut pages = self.s3.list_objects_v2().bucket(self.name).prefix(KEY_PREFIX).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| self.fail("ListObjectsV2", sdk_error_detail(&e)))?;
-            keys.extend(page.contents.unwrap_or_default().into_iter().filter_map(|object| object.key));
-        }
-        Ok(keys)
+    let left_out = Sinks::of(redriver.config()).without(redriver.targets());
+    if !left_out.is_empty() && !redriver.dry_run() {
+        notes.push(format!(
+            "--only {}: {left_out} did not get these events; a run without --only delivers them there, and only there",
+            redriver.targets()
+        ));
     }
-
-    async fn read(&self, key: &str) -> Result<Vec<u8>, RedriveError> {
-        let object = self.s3.get_object().bucket(self.name).key(key).send().await;
-        let object = object.map_err(|e| self.fail("GetObject", format!("{key}: {}", sdk_error_detail(&e))))?;
-        let body = object.body.collect().await.map_err(|e| self.fail("GetObject", format!("{key}: {e}")))?;
-        Ok(body.into_bytes().to_vec())
-    }
-
-    /// When an earlier run redrove `key`, if one did.
-    async fn redriven_at(&self, key: &str) -> Result<Option<String>, RedriveError> {
-        let tags = self.s3.get_object_tagging().bucket(self.name).key(key).send().await;
-        let tags = tags.map_err(|e| self.fail("GetObjectTagging", format!("{key}: {}", sdk_error_detail(&e))))?;
-        Ok(tags.tag_set.into_iter().find(|tag| tag.key == REDRIVEN_TAG).map(|tag| tag.value))
-    }
-
-    async fn tag_redriven(&self, key: &str) -> Result<(), RedriveError> {
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let tag = Tag::builder().key(REDRIVEN_TAG).value(now).build();
-        let tagging =
-            Tagging::builder().tag_set(tag.map_err(|e| self.fail("PutObjectTagging", e.to_string()))?).build();
-        let tagging = tagging.map_err(|e| self.fail("PutObjectTagging", e.to_string()))?;
-        let request = self.s3.put_object_tagging().bucket(self.name).key(key).tagging(tagging);
-        request.send().await.map_err(|e| self.fail("PutObjectTagging", format!("{key}: {}", sdk_error_detail(&e))))?;
-        Ok(())
-    }
+    notes
 }

@@ -10,6 +10,8 @@ mod faults;
 mod offline;
 mod recipes;
 mod redrive;
+mod redrive_poison;
+mod redrive_sinks;
 mod replay;
 mod shards;
 mod wire_faults;

@@ -11,7 +11,7 @@ use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::Mapping;
 use score_fanout_tools::on_failure::{OnFailureBucket, KEY_PREFIX};
 use score_fanout_tools::provision::{provision, Stack};
-use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Outcome, Queue, Redriver};
+use score_fanout_tools::redrive::{redrive_poison, redrive_skipped, Bucket, Line, Outcome, Queue, Redriver, Summary};
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
 use score_fanout_tools::table::{n, s, GameTable};
 use std::collections::HashSet;
@@ -94,10 +94,23 @@ impl Rig {
 
 const REDRIVE: Mapping = Mapping { batch_size: 100, max_retries: 2, timeout: Duration::from_secs(30) };
 
+/// The lines of a run that came to its end.
+pub(crate) fn finished(summary: Summary) -> Vec<Line> {
+    assert!(summary.stopped.is_none(), "the run stopped early: {summary:?}");
+    summary.lines
+}
+
+/// A bucket whose every object is the function's, as offline (no event source mapping names one).
+pub(crate) fn whole_bucket<'a>(s3: &'a aws_sdk_s3::Client, name: &'a str) -> Bucket<'a> {
+    Bucket { s3, name, mapping_uuid: None, stream_arn: None }
+}
+
 /// The records and events the lines say were (or would be) redriven.
-fn counts_of(lines: &[score_fanout_tools::redrive::Line]) -> (usize, usize) {
+fn counts_of(lines: &[Line]) -> (usize, usize) {
     let count = |outcome: &Outcome| match outcome {
-        Outcome::WouldRedrive { records, events } | Outcome::Redriven { records, events } => (*records, *events),
+        Outcome::WouldRedrive { records, events, .. } | Outcome::Redriven { records, events, .. } => {
+            (*records, *events)
+        }
         _ => (0, 0),
     };
     lines.iter().map(|line| count(&line.outcome)).fold((0, 0), |(r, e), (records, events)| (r + records, e + events))
@@ -132,13 +145,13 @@ async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream
     dynamodb.delete_table().table_name(&rig.stack.table).send().await.expect("delete");
     assert!(dynamodb.describe_table().table_name(&rig.stack.table).send().await.is_err(), "the table is gone");
     let (s3, redriver) = (rig.s3(), rig.skipped_redriver(false).await);
-    let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
-    let dry = redrive_skipped(&bucket, &rig.skipped_redriver(true).await, REDRIVE).await.expect("dry run");
+    let bucket = whole_bucket(&s3, &rig.stack.failure_bucket);
+    let dry = finished(redrive_skipped(&bucket, &rig.skipped_redriver(true).await, REDRIVE).await);
     assert_eq!((dry.len(), counts_of(&dry)), (3, (25, 24)), "three skipped batches covering every record: {dry:?}");
     assert!(rig.event_ids_on_bus().await.is_empty(), "a dry run sends nothing");
 
     broken.store(false, Ordering::SeqCst);
-    let lines = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("redrive");
+    let lines = finished(redrive_skipped(&bucket, &redriver, REDRIVE).await);
     assert!(lines.iter().all(|l| matches!(l.outcome, Outcome::Redriven { .. })), "{lines:?}");
     assert_eq!(counts_of(&lines), (25, 24), "every record, and each one's event once");
     for queue in [&rig.stack.queues.rule, &rig.stack.queues.all_events] {
@@ -148,7 +161,7 @@ async fn skipped_batches_kept_in_s3_are_delivered_to_both_sinks_after_the_stream
     let parked = drain(&aws_sdk_sqs::Client::new(&rig.sdk), &rig.stack.queues.poison).await.expect("dead-letter queue");
     assert_eq!(parked.len(), 1, "the poison record of a replayed batch is parked as the function parks it");
 
-    let again = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("second redrive");
+    let again = finished(redrive_skipped(&bucket, &redriver, REDRIVE).await);
     assert!(again.iter().all(|l| matches!(l.outcome, Outcome::AlreadyRedriven(_))), "{again:?}");
     for queue in [&rig.stack.queues.rule, &rig.stack.queues.all_events, &rig.stack.queues.poison] {
         let messages = drain(&aws_sdk_sqs::Client::new(&rig.sdk), queue).await.expect("queue");
@@ -170,8 +183,8 @@ async fn an_object_without_a_readable_payload_is_kept_and_said_why() {
         put.send().await.expect("put");
     }
     let redriver = rig.skipped_redriver(false).await;
-    let bucket = Bucket { s3: &s3, name: &rig.stack.failure_bucket };
-    let lines = redrive_skipped(&bucket, &redriver, REDRIVE).await.expect("redrive");
+    let bucket = whole_bucket(&s3, &rig.stack.failure_bucket);
+    let lines = finished(redrive_skipped(&bucket, &redriver, REDRIVE).await);
     let reasons: Vec<&str> = lines
         .iter()
         .map(|line| match &line.outcome {
@@ -198,16 +211,16 @@ async fn poison_redriven_after_a_fix_leaves_only_what_still_fails() {
 
     broken.store(false, Ordering::SeqCst);
     let sqs = aws_sdk_sqs::Client::new(&rig.sdk);
-    let parked = Queue { sqs: &sqs, url: &rig.stack.queues.poison };
+    let parked = Queue { sqs: &sqs, url: &rig.stack.queues.poison, visibility: Duration::from_secs(30) };
     let redriver = rig.poison_redriver().await;
-    let lines = redrive_poison(&parked, &redriver, Duration::from_secs(30)).await.expect("redrive");
+    let lines = finished(redrive_poison(&parked, &redriver, Duration::from_secs(30)).await);
     let redriven = lines.iter().filter(|l| matches!(l.outcome, Outcome::Redriven { events: 1, .. })).count();
     let kept: Vec<_> =
         lines.iter().filter(|l| matches!(&l.outcome, Outcome::Kept(r) if r.starts_with("still poison"))).collect();
     assert_eq!((redriven, kept.len(), lines.len()), (3, 1, 4), "{lines:?}");
     assert_eq!(rig.event_ids_on_bus().await.len(), 3);
 
-    let again = redrive_poison(&parked, &redriver, Duration::from_secs(30)).await.expect("second redrive");
+    let again = finished(redrive_poison(&parked, &redriver, Duration::from_secs(30)).await);
     assert_eq!(again.len(), 1, "only the record that still cannot be decoded remains");
     assert!(rig.event_ids_on_bus().await.is_empty());
 }
