@@ -13,9 +13,11 @@ use std::collections::BTreeMap;
 pub const FUNCTION_OUTPUT: &str = "ScoreFanoutFunctionName";
 /// The stack output that names the on-failure bucket.
 pub const BUCKET_OUTPUT: &str = "StreamFailureBucketName";
-/// Stack outputs that repeat a variable of the function's environment: a difference is worth telling.
-const ECHOED_OUTPUTS: [(&str, &str); 4] = [
+/// Stack outputs that repeat a variable of the function's environment: a difference is worth telling. The bus is
+/// one of two outputs: the classic bus's name, or with `EventBusKind` `Custom` the Custom Event Bus's ARN.
+const ECHOED_OUTPUTS: [(&str, &str); 5] = [
     ("ScoreEventsBusName", "EVENT_BUS_NAME"),
+    ("OrderedScoreEventsBusArn", "EVENT_BUS_NAME"),
     ("ScoreEventsTopicArn", "TOPIC_ARN"),
     ("ScoreEventsSource", "EVENT_SOURCE"),
     ("PoisonRecordQueueUrl", "DEAD_LETTER_QUEUE_URL"),
@@ -151,7 +153,9 @@ fn differences(outputs: &BTreeMap<String, String>, environment: &BTreeMap<String
         .iter()
         .filter_map(|(output, variable)| {
             let (said, has) = (outputs.get(*output)?, environment.get(*variable).map_or("(unset)", String::as_str));
-            (said != has).then(|| {
+            // Another output naming the same variable may be the one the function follows.
+            let echoed = ECHOED_OUTPUTS.iter().any(|(o, v)| v == variable && outputs.get(*o).is_some_and(|x| x == has));
+            (!echoed).then(|| {
                 format!("the stack's output {output} is {said}, the function's {variable} {has}: using the function's")
             })
         })

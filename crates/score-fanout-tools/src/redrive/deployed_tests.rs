@@ -49,3 +49,14 @@ fn a_stack_output_that_differs_from_the_functions_variable_is_told() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].contains("ScoreEventsSource is game.scores, the function's EVENT_SOURCE game.scores.v2"));
 }
+
+#[test]
+fn a_function_on_the_custom_event_bus_matches_the_ordered_bus_output_and_is_not_told_otherwise() {
+    let ordered = "arn:aws:events:us-east-1:123456789012:event-busv2/scores/a1b2c3d4e5f6g7h8i9j0k1l2m";
+    let outputs = BTreeMap::from([
+        ("ScoreEventsBusName".to_owned(), "ScoreEventsBus".to_owned()),
+        ("OrderedScoreEventsBusArn".to_owned(), ordered.to_owned()),
+    ]);
+    let environment = BTreeMap::from([("EVENT_BUS_NAME".to_owned(), ordered.to_owned())]);
+    assert_eq!(differences(&outputs, &environment), Vec::<String>::new());
+}
