@@ -7,6 +7,7 @@ pub mod demo;
 pub mod inbox;
 pub mod mapping;
 pub mod on_failure;
+pub mod operator_sdk;
 pub mod provision;
 pub mod redrive;
 pub mod stream;

@@ -3,10 +3,11 @@
 //! comes from the same environment variables as in Lambda (see the README).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use score_fanout::{init_logging, init_logging_with, live_handler, sdk_config, with_causes, Config};
+use score_fanout::{init_logging, init_logging_with, live_handler, with_causes, Config};
 use score_fanout_tools::inbox::drain;
 use score_fanout_tools::mapping::{feed, read_event_file, Mapping, Report};
 use score_fanout_tools::on_failure::OnFailureBucket;
+use score_fanout_tools::operator_sdk::operator_sdk_config;
 use score_fanout_tools::stream::{drive, Source, StartingPosition};
 use score_fanout_tools::{demo, provision::provision};
 use std::process::ExitCode;
@@ -107,7 +108,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<Report, Box<dyn std::error::Error>> {
-    let sdk = sdk_config().await;
+    let sdk = operator_sdk_config().await;
     match command {
         Command::Provision => {
             let stack = provision(&sdk, "", score_fanout::DEFAULT_EVENT_SOURCE).await?;

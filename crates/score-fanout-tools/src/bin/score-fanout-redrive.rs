@@ -4,8 +4,9 @@
 //! this shell's. See docs/operations.md.
 
 use clap::{Args, Parser, Subcommand};
-use score_fanout::{init_logging_with, sdk_config, with_causes};
+use score_fanout::{init_logging_with, with_causes};
 use score_fanout_tools::mapping::Mapping;
+use score_fanout_tools::operator_sdk::operator_sdk_config;
 use score_fanout_tools::redrive::{self, deployed, redrive_poison, redrive_skipped, Bucket, Queue, Redriver, Sink};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -92,7 +93,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Box<dyn std::error::Error>> {
-    let sdk = sdk_config().await;
+    let sdk = operator_sdk_config().await;
     let function = match &cli.command {
         Command::Skipped { function, .. } | Command::Poison { function, .. } => function,
     };

@@ -9,8 +9,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use std::time::Duration;
 
 /// Long polling: an empty answer after waiting means the queue holds nothing visible. A short poll asks only some
-/// of SQS's servers and may answer empty while a few messages wait on others. One second keeps the call within the
-/// SDK's per-attempt timeout (`score_fanout::sdk_loader`).
+/// of SQS's servers and may answer empty while a few messages wait on others. One second keeps the call well within
+/// the redrive's per-attempt timeout.
 const WAIT_SECONDS: i32 = 1;
 /// SQS's most messages per receive.
 const BATCH: i32 = 10;
