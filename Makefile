@@ -18,12 +18,20 @@ export CARGO_TERM_COLOR ?= never
 
 .PHONY: help
 help:
-	@echo "make demo       the demo end to end on this machine (no AWS account)"
-	@echo "make demo BUS=custom   the same demo on EventBridge's Custom Event Bus (ordered, deduplicated; offline stand-in)"
-	@echo "make test       fmt check, clippy -D warnings, all tests, template lint"
-	@echo "make sam-build  sam build of the arm64 bootstrap"
-	@echo "make invoke EVENT=events/modify.json   the offline sam local invoke: that bootstrap under qemu"
-	@echo "make lint-template / make template-test   the template alone (cfn-lint, sam validate --lint; wiring test)"
+	@echo "make demo                 the demo end to end on this machine: table, stream, function, subscribers (moto; no AWS account)"
+	@echo "make demo BUS=custom      the same demo on EventBridge's Custom Event Bus (ordered, deduplicated; offline stand-in)"
+	@echo "make demo-dry-run         the function over events/ in DRY_RUN: its log lines and the events it would publish, no server"
+	@echo "make test                 fmt check, clippy -D warnings, all tests, template lint: what CI runs first"
+	@echo "make lint-template        the template alone: cfn-lint and sam validate --lint, classic and Custom Event Bus"
+	@echo "make template-test        the template's tests and the docs' checks (pytest tests/)"
+	@echo "make sam-build            sam build of the arm64 bootstrap, checked to be an aarch64 ELF (glibc <= 2.34)"
+	@echo "make invoke EVENT=events/modify.json   the offline sam local invoke: that bootstrap under qemu (LOG_LEVEL=WARN, MOTO=1)"
+	@echo "make bench                the performance table, Lambda mode and criterion (docs/performance.md)"
+	@echo "make profile              a flame graph (SVG) of a warm 1,000-record invocation"
+	@echo "make replay               the full 10,000-record fault-injected replay"
+	@echo "make fuzz                 libFuzzer on whole raw Lambda events (FUZZ_SECONDS, default 300; nightly toolchain)"
+	@echo "make local-driver         build score-fanout-local, the local event source mapping (docs/local.md)"
+	@echo "make venv                 .venv/ from requirements-dev.txt: moto, sam, cargo lambda, zig, cfn-lint"
 
 $(VENV_STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
