@@ -69,18 +69,18 @@ impl Faults {
     }
 
     /// The fault for this PutEvents call, if any.
-    pub(super) fn call(&self) -> Option<super::ServiceError> {
+    pub(super) fn call(&self) -> Option<super::error::ServiceError> {
         let mut state = self.state();
         if state.throttle_next > 0 {
             state.throttle_next -= 1;
-            return Some(super::ServiceError::Throttling);
+            return Some(super::error::ServiceError::Throttling);
         }
         if state.fail_next > 0 {
             state.fail_next -= 1;
-            return Some(super::ServiceError::Internal("injected by the stand-in".into()));
+            return Some(super::error::ServiceError::Internal("injected by the stand-in".into()));
         }
         let probability = state.throttle_probability;
-        (probability > 0.0 && state.rng.f64() < probability).then_some(super::ServiceError::Throttling)
+        (probability > 0.0 && state.rng.f64() < probability).then_some(super::error::ServiceError::Throttling)
     }
 
     /// The error code this entry fails with, if it is to fail.

@@ -154,7 +154,7 @@ fn publisher(shared: &Shared, request: &Request) -> Result<String, ServiceError>
     Ok(mapped.map_or_else(|| shared.account.clone(), |(_, account)| account.clone()))
 }
 
-fn stats_json(stats: &super::Stats) -> String {
+fn stats_json(stats: &super::ledger::Stats) -> String {
     serde_json::json!({
         "put_events_calls": stats.put_events_calls, "throttled_calls": stats.throttled_calls,
         "published": stats.published, "deduplicated": stats.deduplicated, "failed_entries": stats.failed_entries,

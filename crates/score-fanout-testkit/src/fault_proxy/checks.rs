@@ -3,20 +3,10 @@
 //! must make of them: only an answer saying the destination is wrong fails init; being refused, throttled or a
 //! service's own failure only warns.
 
+use super::fault::Fault;
 use super::wire::Service;
-use super::Fault;
 
-/// The check operation of each service.
-pub const DESTINATION_CHECKS: [(Service, &str); 3] = [
-    (Service::EventBridge, "DescribeEventBus"),
-    (Service::Sns, "GetTopicAttributes"),
-    (Service::Sqs, "GetQueueAttributes"),
-];
-
-/// Whether `operation` of `service` is its destination check.
-pub fn is_destination_check(service: Service, operation: &str) -> bool {
-    DESTINATION_CHECKS.iter().any(|(s, o)| *s == service && *o == operation)
-}
+pub use super::fault::{is_destination_check, DESTINATION_CHECKS};
 
 /// What init must make of a check's answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,11 @@
 //! One client connection: each request is numbered, given its fault by the policy, acted on while watching whether
 //! the client gives up, answered, and its forwarded entries entered in the ledger with the answer's fate.
 
+use super::fault::{contains, Call, Fault, Policy};
 use super::ledger::{AnswerFate, Ledger};
 use super::upstream::Upstream;
 use super::wire::{read_request, response, Request, Service};
-use super::{checks, errors, like_aws, partial, Fault, Policy};
+use super::{checks, errors, like_aws, partial};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -68,8 +69,7 @@ pub(super) async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             Fault::Forward
         } else {
             let mut rng = shared.rng.lock().expect("rng");
-            let call =
-                super::Call { service, operation: &operation, number, body: &request.body, headers: &request.head };
+            let call = Call { service, operation: &operation, number, body: &request.body, headers: &request.head };
             (shared.policy)(&call, &mut rng)
         };
         let _forwarding = fault.forwards().then(|| Forwarding::start(&shared.forwarding));
@@ -185,10 +185,4 @@ impl Drop for Forwarding<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
-}
-
-/// Whether `body` holds `needle` (as it is, or form-encoded as SNS's query protocol sends it).
-pub(super) fn contains(body: &[u8], needle: &str) -> bool {
-    let text = String::from_utf8_lossy(body);
-    text.contains(needle) || form_urlencoded::parse(body).any(|(_, value)| value.contains(needle))
 }

@@ -5,8 +5,8 @@
 //! of the same object) is delivered once: its second message is only removed.
 
 use super::outcome::{Line, Outcome};
+use super::redriver::Redriver;
 use super::sinks::{Sink, Sinks};
-use super::Redriver;
 use score_fanout::{sequence_number_of, Invocation, RetryBudget, StreamEvent};
 use serde_json::value::RawValue;
 use std::collections::HashSet;

@@ -9,7 +9,7 @@ use super::holds::Holds;
 use super::outcome::{Outcome, Summary};
 use super::parked::{redrive_one, Delivered};
 use super::queue::{Queue, Received};
-use super::Redriver;
+use super::redriver::Redriver;
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -8,8 +8,10 @@
 use super::bucket::Bucket;
 use super::order::in_stream_order;
 use super::outcome::{Line, Outcome, Summary};
+use super::redriver::Redriver;
+use super::sinks::Sinks;
 use super::survey::{survey_all, Pending, Surveyed};
-use super::{tag, Redriver, Sinks};
+use super::tag;
 use crate::mapping::{feed, Mapping};
 use crate::on_failure::OnFailureRecord;
 use indicatif::ProgressBar;

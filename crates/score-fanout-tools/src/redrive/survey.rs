@@ -5,7 +5,8 @@
 use super::bucket::{Bucket, Tags};
 use super::order::Placed;
 use super::outcome::{Line, Outcome, RedriveError, Summary};
-use super::{Redriver, Sinks};
+use super::redriver::Redriver;
+use super::sinks::Sinks;
 use crate::on_failure::{OnFailureRecord, KEY_PREFIX};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
