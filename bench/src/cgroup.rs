@@ -89,6 +89,15 @@ impl Cgroup {
         control.lines().find_map(|line| line.strip_prefix("oom_kill ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
     }
 
+    /// How long the CFS bandwidth control has held the group's processes back so far (`throttled_time` of
+    /// `cpu.stat`): the wait for the next period's quota, which Lambda bills as duration.
+    pub fn throttled(&self) -> std::time::Duration {
+        let stat = fs::read_to_string(self.cpu.join("cpu.stat")).unwrap_or_default();
+        let nanos =
+            stat.lines().find_map(|line| line.strip_prefix("throttled_time ")).and_then(|n| n.trim().parse().ok());
+        std::time::Duration::from_nanos(nanos.unwrap_or(0))
+    }
+
     fn write(&self, dir: &Path, file: &str, value: &str) -> Result<(), String> {
         fs::write(dir.join(file), value).map_err(|e| format!("cannot write {value} to {}/{file}: {e}", dir.display()))
     }

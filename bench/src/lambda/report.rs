@@ -117,6 +117,13 @@ impl Results {
         )
     }
 
+    /// The median time the later warm invocations were held back for the CPU quota, in ms.
+    pub fn throttled_ms(&self, name: &str, memory_mb: u64, records: usize) -> Option<f64> {
+        let lives = self.lives(name, memory_mb, records).iter();
+        let held = lives.flat_map(|life| life.warm_throttled.get(1..).unwrap_or_default());
+        median(held.map(|d| d.as_secs_f64() * 1e3).collect())
+    }
+
     /// The floor of a batch of `records` records ([`floor::floor_ms`]).
     pub fn floor_ms(&self, records: usize) -> Option<f64> {
         let requests = self.events.get(&records)?.div_ceil(10);

@@ -47,6 +47,8 @@ pub struct Measured {
     /// `next` to the following one (everything the invocation cost it).
     pub warm_wall: Vec<Duration>,
     pub warm_cpu: Vec<Duration>,
+    /// Under a MemorySize's CPU share: how long each warm invocation was held back for the next period's quota.
+    pub warm_throttled: Vec<Duration>,
     /// The stub's CPU over the warm invocations.
     pub stub_cpu: Duration,
     /// Peak resident memory after the cold invocation, and after the last one.
@@ -134,6 +136,7 @@ impl Life<'_> {
                 attached = Some(process::attach(attach, pid)?);
             }
             let stub_before = stub.cpu_time();
+            let throttled_before = self.throttled();
             let (wall, delivered) = invoke(api, child, event)?;
             let cpu_after = procfs::cpu_time(pid);
             let counts_after = stub.counts()?;
@@ -145,11 +148,17 @@ impl Life<'_> {
             } else {
                 measured.warm_wall.push(wall);
                 measured.warm_cpu.push(cpu_after - cpu);
+                measured.warm_throttled.push(self.throttled().saturating_sub(throttled_before));
                 measured.stub_cpu += stub.cpu_time().saturating_sub(stub_before);
             }
             (cpu, counts) = (cpu_after, counts_after);
         }
         attached.map_or(Ok(()), process::detach)
+    }
+
+    /// The group's throttled time so far (zero outside Lambda mode).
+    fn throttled(&self) -> Duration {
+        self.group.map_or(Duration::ZERO, Cgroup::throttled)
     }
 
     /// An error unless the function is the only process in its groups.
