@@ -27,7 +27,7 @@ help:
 	@echo "make sam-build            sam build of the arm64 bootstrap, checked to be an aarch64 ELF (glibc <= 2.34)"
 	@echo "make invoke EVENT=events/modify.json   the offline sam local invoke: that bootstrap under qemu (LOG_LEVEL=WARN, MOTO=1)"
 	@echo "make bench                the performance table, Lambda mode and criterion (docs/performance.md)"
-	@echo "make profile              a flame graph (SVG) of a warm 1,000-record invocation"
+	@echo "make profile              flame graphs of warm 1,000-record invocations and their CPU by stage (root; not in CI)"
 	@echo "make replay               the full 10,000-record fault-injected replay"
 	@echo "make fuzz                 libFuzzer on whole raw Lambda events (FUZZ_SECONDS, default 300; nightly toolchain)"
 	@echo "make local-driver         build score-fanout-local, the local event source mapping (docs/local.md)"
@@ -139,24 +139,54 @@ fuzz:
 	cargo +nightly fuzz run handle_event fuzz/corpus/handle_event fuzz/seeds -- \
 		-max_total_time=$(FUZZ_SECONDS) -dict=fuzz/json.dict -max_len=600000 -len_control=0 -print_final_stats=1
 
-# The performance table (docs/performance.md): the release binary and two Python baselines (print-only, boto3), each
-# started as Lambda starts a function, through one Lambda Runtime API of ours and against one loopback stub sink
-# (bench/: a std-only Rust driver and stub), runs interleaved; then the pure path with criterion. A few minutes once
-# built. Then Lambda mode: each function under the CPU share and memory limit of 128 to 1,769 MB (cgroup v1; skipped
-# with the reason where it cannot run) against sinks answering after 20 ms, writing the chart of docs/performance.md.
-# Nothing here is a test: only API calls off the floor or undelivered entries make it fail, never a number.
+# The performance table (docs/performance.md): the release binary, two Python baselines (print-only, boto3) and a
+# hello-world lambda_runtime function (init only), each started as Lambda starts a function, through one Lambda
+# Runtime API of ours and against one loopback stub sink (bench/: a std-only Rust driver and stub), runs
+# interleaved. Then Lambda mode: each function process in cgroups of its own (cgroup v1) under the CPU share and
+# memory limit of 128 to 1,769 MB, against sinks answering after a log-normal latency (median 20 ms, p99 4x), writing
+# the chart of docs/performance.md (skipped with the reason where it cannot run: it needs root). Then the pure path
+# with criterion. Nothing here is a test: only API calls off the floor or undelivered entries make it fail.
 RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
 # cargo puts the bench profile's binaries in release/ too: criterion builds there would replace the release
 # binary just measured (and a later `make bench` would measure the unoptimised one), so they get their own folder.
 CRITERION_DIR := $(or $(CARGO_TARGET_DIR),target)/criterion
 BENCH_ROUNDS ?= 3
 BENCH_LAMBDA_ROUNDS ?= 3
+BENCH_FUNCTIONS := --ours $(RELEASE_DIR)/score-fanout --hello $(RELEASE_DIR)/score-fanout-hello \
+	--python $(VENV)/bin/python --events bench/events
 .PHONY: bench
 bench: venv
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
-	cargo build --release --locked -p score-fanout -p score-fanout-bench --bins
-	$(RELEASE_DIR)/score-fanout-bench run --rounds $(BENCH_ROUNDS) --ours $(RELEASE_DIR)/score-fanout \
-		--python $(VENV)/bin/python --events bench/events
-	$(RELEASE_DIR)/score-fanout-bench lambda --rounds $(BENCH_LAMBDA_ROUNDS) --ours $(RELEASE_DIR)/score-fanout \
-		--python $(VENV)/bin/python --events bench/events --svg docs/performance-lambda.svg
+	cargo build --release --locked -p score-fanout -p score-fanout-bench -p score-fanout-hello --bins
+	$(RELEASE_DIR)/score-fanout-bench run --rounds $(BENCH_ROUNDS) $(BENCH_FUNCTIONS)
+	$(RELEASE_DIR)/score-fanout-bench lambda --rounds $(BENCH_LAMBDA_ROUNDS) $(BENCH_FUNCTIONS) \
+		--svg docs/performance-lambda.svg
 	CARGO_TARGET_DIR=$(CRITERION_DIR) cargo bench --locked --bench pure_path -- --warm-up-time 1 --measurement-time 3
+
+# A flame graph of warm 1,000-record invocations (docs/performance.md): the release build with symbols (profile
+# `profiling`) under the bench's driver, in Lambda mode's stub latency on a whole core, sampled by perf while only the
+# warm invocations run (cpu-clock, every 100 us: this VM exposes no hardware counters), folded and drawn by inferno,
+# then the CPU by stage. Needs root (perf attaching to the function); installs Debian's linux-perf when missing and
+# inferno into .tools (not system-wide). Not part of CI.
+PROFILE_DIR := $(or $(CARGO_TARGET_DIR),target)/profiling
+TOOLS := $(CURDIR)/.tools
+PROFILE_SVG ?= docs/profile-after.svg
+# The folded stacks, kept beside the build for `score-fanout-bench stages` (tens of MB: not in docs/).
+PROFILE_FOLDED = $(PROFILE_DIR)/$(notdir $(basename $(PROFILE_SVG))).folded
+PROFILE_INVOCATIONS ?= 30
+.PHONY: profile
+profile:
+	command -v perf >/dev/null || { apt-get update && apt-get install -y linux-perf; }
+	test -x $(TOOLS)/bin/inferno-flamegraph || cargo install --locked inferno --root $(TOOLS)
+	cargo build --profile profiling --locked -p score-fanout --bin score-fanout
+	cargo build --release --locked -p score-fanout-bench
+	work=$$(mktemp -d) && trap 'rm -rf "$$work"' EXIT && \
+		$(RELEASE_DIR)/score-fanout-bench lambda --only score-fanout --memory 1769 --sizes 1000 --rounds 1 \
+			--warm $(PROFILE_INVOCATIONS) --ours $(PROFILE_DIR)/score-fanout --events bench/events \
+			--attach "perf record -q -e cpu-clock -c 100000 --call-graph dwarf,32768 -o $$work/perf.data -p {pid}" && \
+		perf script -i $$work/perf.data 2>/dev/null | $(TOOLS)/bin/inferno-collapse-perf --kernel > $(PROFILE_FOLDED) && \
+		$(TOOLS)/bin/inferno-flamegraph --title "score-fanout: $(PROFILE_INVOCATIONS) warm 1,000-record invocations" \
+			--subtitle "perf cpu-clock every 100 us; kernel frames orange" --colors rust < $(PROFILE_FOLDED) > $(PROFILE_SVG) && \
+		$(RELEASE_DIR)/score-fanout-bench stages $(PROFILE_FOLDED) --invocations $(PROFILE_INVOCATIONS) \
+			--records 1000 --requests 182
+	@echo "flame graph: $(PROFILE_SVG)"

@@ -1,6 +1,10 @@
 //! A Lambda MemorySize on this machine, through cgroup v1: the CPU share Lambda gives it (MemorySize/1769 of one
 //! vCPU, as `cpu.cfs_quota_us` over a 100 ms `cpu.cfs_period_us`) and its memory as `memory.limit_in_bytes`.
 //!
+//! Each process life gets groups of its own, made for it and removed after it: nothing else ever ran in them, so
+//! neither another process's use of the period's quota nor the page cache an earlier process brought in is counted
+//! against it, and a new group starts with its full quota as a new sandbox does.
+//!
 //! The groups are made below the driver's own group of each controller (`/proc/self/cgroup`), not beside it: the
 //! limits the machine already puts on the driver then still hold for the function, and nothing is moved out of
 //! whatever accounts for this session. They are removed when the [`Cgroup`] is dropped.
@@ -8,6 +12,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 const ROOT: &str = "/sys/fs/cgroup";
 /// Lambda's CFS period; the quota is this times MemorySize/1769.
@@ -15,7 +20,10 @@ const PERIOD_US: u64 = 100_000;
 /// The MemorySize that has one whole vCPU (docs/performance.md cites the AWS documentation).
 const ONE_VCPU_MB: u64 = 1_769;
 
-/// A pair of groups (cpu, memory) that hold one function process at a time.
+/// Groups made so far by this driver: each gets a name of its own.
+static MADE: AtomicUsize = AtomicUsize::new(0);
+
+/// A pair of groups (cpu, memory) made for one function process.
 pub struct Cgroup {
     pub memory_mb: u64,
     cpu: PathBuf,
@@ -26,7 +34,7 @@ impl Cgroup {
     /// Makes the groups of `memory_mb`; the error says why Lambda mode cannot run here (printed as the reason for
     /// skipping it).
     pub fn create(memory_mb: u64) -> Result<Self, String> {
-        let name = format!("score-fanout-bench-{}-{memory_mb}mb", std::process::id());
+        let name = format!("score-fanout-bench-{}-{}-{memory_mb}mb", std::process::id(), MADE.fetch_add(1, Relaxed));
         let cpu = own_group("cpu")?.join(&name);
         let memory = own_group("memory")?.join(&name);
         for dir in [&cpu, &memory] {
@@ -47,12 +55,7 @@ impl Cgroup {
 
     /// The CFS quota: MemorySize/1769 of one CPU per period.
     pub fn quota_us(&self) -> u64 {
-        PERIOD_US * self.memory_mb / ONE_VCPU_MB
-    }
-
-    /// The CPU share in percent of one core.
-    pub fn cpu_percent(&self) -> f64 {
-        100.0 * self.quota_us() as f64 / PERIOD_US as f64
+        quota_us(self.memory_mb)
     }
 
     /// The groups' `cgroup.procs`, opened for writing before a child is forked: the child writes "0" (itself) into
@@ -62,17 +65,37 @@ impl Cgroup {
         Ok([open(&self.cpu)?, open(&self.memory)?])
     }
 
-    /// Waits out one CFS period. The quota is the group's, per period: a process started right after the previous
-    /// one ended would find that process's use of the current period counted against it (up to 100 ms of
-    /// throttling in its init). A new Lambda sandbox starts with its full share.
-    pub fn settle(&self) {
-        std::thread::sleep(std::time::Duration::from_micros(PERIOD_US + PERIOD_US / 10));
+    /// The processes in either group now, by pid (the driver checks that its function is alone in them).
+    pub fn members(&self) -> Vec<u32> {
+        let mut pids: Vec<u32> = [&self.cpu, &self.memory]
+            .iter()
+            .flat_map(|dir| {
+                fs::read_to_string(dir.join("cgroup.procs"))
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter_map(|pid| pid.trim().parse().ok())
+            .collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids
     }
 
     /// Out-of-memory kills in the memory group so far (`oom_kill` of `memory.oom_control`).
     pub fn oom_kills(&self) -> u64 {
         let control = fs::read_to_string(self.memory.join("memory.oom_control")).unwrap_or_default();
         control.lines().find_map(|line| line.strip_prefix("oom_kill ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// How long the CFS bandwidth control has held the group's processes back so far (`throttled_time` of
+    /// `cpu.stat`): the wait for the next period's quota, which Lambda bills as duration.
+    pub fn throttled(&self) -> std::time::Duration {
+        let stat = fs::read_to_string(self.cpu.join("cpu.stat")).unwrap_or_default();
+        let nanos =
+            stat.lines().find_map(|line| line.strip_prefix("throttled_time ")).and_then(|n| n.trim().parse().ok());
+        std::time::Duration::from_nanos(nanos.unwrap_or(0))
     }
 
     fn write(&self, dir: &Path, file: &str, value: &str) -> Result<(), String> {
@@ -87,6 +110,16 @@ impl Drop for Cgroup {
             let _ = fs::remove_dir(dir);
         }
     }
+}
+
+/// The CFS quota of `memory_mb`: MemorySize/1769 of one CPU per period.
+pub fn quota_us(memory_mb: u64) -> u64 {
+    PERIOD_US * memory_mb / ONE_VCPU_MB
+}
+
+/// The CPU share of `memory_mb`, in percent of one core.
+pub fn cpu_percent(memory_mb: u64) -> f64 {
+    100.0 * quota_us(memory_mb) as f64 / PERIOD_US as f64
 }
 
 /// Where the driver's own group of `controller` is, given that the v1 hierarchy is mounted at /sys/fs/cgroup.

@@ -5,8 +5,10 @@
 //! score-fanout-bench gen DIR                 write the event files (1, 100, 1,000, 10,000 records) into DIR
 //! score-fanout-bench stub                    the stub sink alone (prints its port; ends when stdin closes)
 //! score-fanout-bench run [--ours BIN] [--python PYTHON] [--events DIR] [--rounds N]
-//! score-fanout-bench lambda [the same] [--memory 128,256,...] [--latency-ms 20] [--jitter-ms 5]
+//! score-fanout-bench lambda [the same] [--memory 128,256,...] [--latency-ms 20] [--p99-ratio 4]
 //!                           [--max-in-flight 8] [--svg FILE]   each function under a MemorySize's CPU and memory
+//! score-fanout-bench stages FOLDED [--invocations N] [--records N] [--requests N] [--sample-us N]
+//!                                            a profile's CPU by stage of an invocation (make profile)
 //! ```
 
 mod cgroup;
@@ -17,11 +19,11 @@ mod options;
 mod procfs;
 mod report;
 mod session;
+mod stages;
 mod stub;
 
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Process lives per function and round for the 1-record event, where cold starts are measured.
 const COLD_STARTS_PER_ROUND: usize = 5;
@@ -32,6 +34,7 @@ fn main() {
         Some("stub") => stub::main(&args[1..]),
         Some("gen") => files::write_events(Path::new(args.get(1).map_or("bench/events", String::as_str))).map(drop),
         Some("run") => run(&args[1..]),
+        Some("stages") => stages::main(&args[1..]),
         Some("lambda") => options::parse(&args[1..]).and_then(|options| lambda::run(&options)),
         _ => Err(io::Error::other(
             "usage: score-fanout-bench gen DIR | stub | run|lambda [--ours BIN] [--python PY] [--events DIR] [--rounds N]",
@@ -55,21 +58,23 @@ fn run(args: &[String]) -> io::Result<()> {
     let mut results = report::Results::new();
     let started = std::time::Instant::now();
     for round in 0..options.rounds {
-        for (records, events, path) in &files {
-            let event: Arc<[u8]> = std::fs::read(path)?.into();
+        for (records, events, _) in &files {
             let warm = options.warm.unwrap_or(files::SIZES.iter().find(|(n, _)| n == records).map_or(1, |(_, w)| *w));
+            let batches = files::batches(*records, warm + 1);
             // Each round starts with another function, so that none always runs first. A cold start is one
             // sample per process: the smallest event starts each function several times a round.
             let lives = if *records == 1 { COLD_STARTS_PER_ROUND } else { 1 };
-            for life in 0..lives * functions.len() {
-                let function = &functions[(round + life) % functions.len()];
+            // The hello-world function is there for its init: it runs where cold starts are sampled.
+            let here: Vec<_> = functions.iter().filter(|f| *records == 1 || f.name != options::HELLO).collect();
+            for life in 0..lives * here.len() {
+                let function = here[(round + life) % here.len()];
                 eprintln!("round {}/{}: {} records: {}", round + 1, options.rounds, records, function.name);
-                let measured = session::run(function, &event, warm, &stub)?;
+                let measured = session::run(function, &batches, &stub)?;
                 results.add(function.name, *records, *events, measured);
             }
         }
     }
-    let table = results.table(&machine, started.elapsed());
+    let table = results.table(&machine, options.rounds, started.elapsed());
     println!("{table}");
     if results.failures().is_empty() {
         Ok(())

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 pub struct Options {
     pub ours: String,
+    /// A hello-world `lambda_runtime` function built as ours is: the floor of init.
+    pub hello: String,
     pub python: String,
     pub events: PathBuf,
     pub rounds: usize,
@@ -16,6 +18,8 @@ pub struct Options {
     pub sizes: Option<Vec<usize>>,
     pub warm: Option<usize>,
     pub wrap: Vec<String>,
+    /// A command attached to score-fanout for its warm invocations (`{pid}`: its pid), e.g. `perf record -p {pid}`.
+    pub attach: Vec<String>,
     /// Extra environment for score-fanout (`--env KEY=VALUE`, repeatable).
     pub env: Vec<(String, String)>,
     /// Lambda mode: the MemorySizes (MB), the sinks' latency, score-fanout's `MAX_REQUESTS_IN_FLIGHT`, the chart.
@@ -28,6 +32,7 @@ pub struct Options {
 pub fn parse(args: &[String]) -> io::Result<Options> {
     let mut options = Options {
         ours: "target/release/score-fanout".into(),
+        hello: "target/release/score-fanout-hello".into(),
         python: ".venv/bin/python".into(),
         events: "bench/events".into(),
         rounds: 3,
@@ -35,9 +40,10 @@ pub fn parse(args: &[String]) -> io::Result<Options> {
         sizes: None,
         warm: None,
         wrap: Vec::new(),
+        attach: Vec::new(),
         env: Vec::new(),
         memory: vec![128, 256, 512, 1024, 1769],
-        latency: Latency { mean: Duration::from_millis(20), jitter: Duration::from_millis(5) },
+        latency: Latency { median: Duration::from_millis(20), p99_ratio: 4.0 },
         max_in_flight: 8,
         svg: None,
     };
@@ -47,6 +53,7 @@ pub fn parse(args: &[String]) -> io::Result<Options> {
         let number = |what: &str| value.parse::<f64>().map_err(|_| io::Error::other(format!("{what}: a number")));
         match flag.as_str() {
             "--ours" => options.ours = value,
+            "--hello" => options.hello = value,
             "--python" => options.python = value,
             "--events" => options.events = value.into(),
             "--rounds" => options.rounds = number("--rounds")? as usize,
@@ -58,9 +65,10 @@ pub fn parse(args: &[String]) -> io::Result<Options> {
                 options.env.push((key.to_owned(), value.to_owned()));
             }
             "--wrap" => options.wrap = value.split_whitespace().map(str::to_owned).collect(),
+            "--attach" => options.attach = value.split_whitespace().map(str::to_owned).collect(),
             "--memory" => options.memory = value.split(',').filter_map(|n| n.parse().ok()).collect(),
-            "--latency-ms" => options.latency.mean = Duration::from_secs_f64(number("--latency-ms")? / 1e3),
-            "--jitter-ms" => options.latency.jitter = Duration::from_secs_f64(number("--jitter-ms")? / 1e3),
+            "--latency-ms" => options.latency.median = Duration::from_secs_f64(number("--latency-ms")? / 1e3),
+            "--p99-ratio" => options.latency.p99_ratio = number("--p99-ratio")?.max(1.0),
             "--max-in-flight" => options.max_in_flight = number("--max-in-flight")? as usize,
             "--svg" => options.svg = Some(value.into()),
             other => return Err(io::Error::other(format!("unknown option {other}"))),
@@ -69,7 +77,10 @@ pub fn parse(args: &[String]) -> io::Result<Options> {
     Ok(options)
 }
 
-/// The three functions, configured as the template configures ours: both sinks and a dead-letter queue.
+/// The hello-world `lambda_runtime` function's name: it runs for init only (the 1-record rows).
+pub const HELLO: &str = "rust hello-world";
+
+/// The functions, configured as the template configures ours: both sinks and a dead-letter queue.
 pub fn functions(options: &Options, endpoint: &str) -> Vec<crate::session::Function> {
     use crate::session::Function;
     let common = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -83,11 +94,13 @@ pub fn functions(options: &Options, endpoint: &str) -> Vec<crate::session::Funct
     };
     let queue = format!("{endpoint}/123456789012/score-fanout-poison");
     let python = |handler: &str| vec![options.python.clone(), "bench/python/runtime_loop.py".into(), handler.into()];
-    let function = |name, command, env| Function { name, command, env, wrapped: false, cgroup: None };
+    let function =
+        |name, command, env| Function { name, command, env, wrapped: false, attach: Vec::new(), memory_mb: None };
     let in_flight = options.max_in_flight.to_string();
     vec![
         Function {
             wrapped: !options.wrap.is_empty(),
+            attach: options.attach.clone(),
             ..function(
                 "score-fanout",
                 options.wrap.iter().cloned().chain([options.ours.clone()]).collect(),
@@ -105,5 +118,6 @@ pub fn functions(options: &Options, endpoint: &str) -> Vec<crate::session::Funct
         },
         function("python print-only", python("print_only.handler"), common(&[])),
         function("python boto3", python("publish_boto3.handler"), common(&[])),
+        function(HELLO, vec![options.hello.clone()], Vec::new()),
     ]
 }

@@ -43,7 +43,7 @@ pub fn svg(results: &Results) -> String {
          font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     );
     let labels: Vec<(String, String)> =
-        sizes.iter().map(|&mb| (format!("{mb} MB"), format!("{:.0}% CPU", results.cpu_percent(mb)))).collect();
+        sizes.iter().map(|&mb| (format!("{mb} MB"), format!("{:.0}% CPU", crate::cgroup::cpu_percent(mb)))).collect();
     panel(&mut out, 0.0, "Billed duration per warm batch (ms)", &labels, &billed, &|v| trim(v, ""));
     panel(&mut out, PANEL, "Cost per million records (USD)", &labels, &cost, &|v| trim(v, "$"));
     legend(&mut out);

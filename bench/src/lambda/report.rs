@@ -1,18 +1,18 @@
-//! Lambda mode's figures: billed durations (warm invocations), billed init, cost per million records, the floor,
-//! the issue's targets, and the table.
+//! Lambda mode's figures: billed durations of the first and the later warm invocations of a process, billed init and
+//! the destination checks' share of it, cost per million records, the floor, and the failures.
 
-use crate::cgroup::Cgroup;
+use super::floor;
+use crate::options::HELLO;
 use crate::session::Measured;
 use crate::stub::Latency;
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 pub const OURS: &str = "score-fanout";
 pub const BOTO3: &str = "python boto3";
-pub const FUNCTIONS: [&str; 3] = [OURS, "python print-only", BOTO3];
+pub const FUNCTIONS: [&str; 4] = [OURS, "python print-only", BOTO3, HELLO];
 /// Lambda's arm64 prices in us-east-1 (first tier), as of PRICES_DATE.
-const GB_SECOND_USD: f64 = 0.000_013_333_4;
+pub const GB_SECOND_USD: f64 = 0.000_013_333_4;
 const REQUEST_USD: f64 = 0.20 / 1e6;
 pub const PRICES_DATE: &str = "2026-12-03";
 
@@ -20,9 +20,9 @@ pub const PRICES_DATE: &str = "2026-12-03";
 pub struct Results {
     runs: BTreeMap<(&'static str, u64, usize), Vec<Measured>>,
     events: BTreeMap<usize, usize>,
-    cpu_percent: BTreeMap<u64, f64>,
-    latency: Latency,
-    max_in_flight: usize,
+    memory_sizes: BTreeSet<u64>,
+    pub latency: Latency,
+    pub max_in_flight: usize,
 }
 
 /// Lambda bills a phase's wall time rounded up to the millisecond.
@@ -42,60 +42,92 @@ pub fn cost_per_million(billed: f64, memory_mb: u64, records: usize) -> f64 {
     invocation * 1e6 / records as f64
 }
 
-/// The least a batch can take however fast the function: its requests per sink (ceil(events / 10)) go out
-/// `max_in_flight` at a time, and each round waits the mean latency.
-pub fn floor_ms(events: usize, max_in_flight: usize, latency: Duration) -> f64 {
-    let rounds = events.div_ceil(10).div_ceil(max_in_flight.max(1));
-    rounds as f64 * latency.as_secs_f64() * 1e3
+/// Which warm invocations of a process life a figure is of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Warm {
+    /// The first after the cold one: the adaptive windows may still be growing.
+    First,
+    /// Every one after that: the steady state of a busy shard.
+    Later,
 }
 
 impl Results {
     pub fn new(latency: Latency, max_in_flight: usize) -> Self {
-        let (runs, events, cpu_percent) = Default::default();
-        Self { runs, events, cpu_percent, latency, max_in_flight }
+        let (runs, events, memory_sizes) = Default::default();
+        Self { runs, events, memory_sizes, latency, max_in_flight }
     }
 
-    pub fn add(&mut self, name: &'static str, group: &Cgroup, records: usize, events: usize, measured: Measured) {
+    pub fn add(&mut self, name: &'static str, memory_mb: u64, records: usize, events: usize, measured: Measured) {
         self.events.insert(records, events);
-        self.cpu_percent.insert(group.memory_mb, group.cpu_percent());
-        self.runs.entry((name, group.memory_mb, records)).or_default().push(measured);
-    }
-
-    pub fn max_in_flight(&self) -> usize {
-        self.max_in_flight
-    }
-
-    pub fn cpu_percent(&self, memory_mb: u64) -> f64 {
-        self.cpu_percent.get(&memory_mb).copied().unwrap_or(f64::NAN)
+        self.memory_sizes.insert(memory_mb);
+        self.runs.entry((name, memory_mb, records)).or_default().push(measured);
     }
 
     pub fn memory_sizes(&self) -> Vec<u64> {
-        self.cpu_percent.keys().copied().collect()
+        self.memory_sizes.iter().copied().collect()
     }
 
-    fn lives(&self, name: &str, memory_mb: u64, records: usize) -> &[Measured] {
+    pub fn lives(&self, name: &str, memory_mb: u64, records: usize) -> &[Measured] {
         let key = |(n, mb, r): &(&str, u64, usize)| *n == name && *mb == memory_mb && *r == records;
         self.runs.iter().find(|(k, _)| key(k)).map_or(&[], |(_, lives)| lives.as_slice())
     }
 
-    /// The median billed duration of the warm invocations (every life pooled); None where none ran or all were
-    /// killed for their memory.
+    /// Every life of `name` under `memory_mb`, whatever its size.
+    fn all_lives(&self, name: &str, memory_mb: u64) -> impl Iterator<Item = &Measured> + '_ {
+        let name = name.to_owned();
+        self.runs.iter().filter(move |((n, mb, _), _)| *n == name && *mb == memory_mb).flat_map(|(_, lives)| lives)
+    }
+
+    /// The median billed duration of `warm` invocations (every life pooled); None where none ran or all were killed
+    /// for their memory.
+    pub fn billed_warm(&self, name: &str, memory_mb: u64, records: usize, warm: Warm) -> Option<f64> {
+        let lives = self.lives(name, memory_mb, records).iter();
+        let walls = lives.flat_map(|life| match warm {
+            Warm::First => &life.warm_wall[..life.warm_wall.len().min(1)],
+            Warm::Later => life.warm_wall.get(1..).unwrap_or_default(),
+        });
+        median(walls.map(|wall| billed_ms(*wall)).collect())
+    }
+
+    /// What a busy shard's invocations bill: the later warm ones.
     pub fn billed(&self, name: &str, memory_mb: u64, records: usize) -> Option<f64> {
-        let lives = self.lives(name, memory_mb, records);
-        median(lives.iter().flat_map(|life| &life.warm_wall).map(|wall| billed_ms(*wall)).collect())
+        self.billed_warm(name, memory_mb, records, Warm::Later)
     }
 
-    /// The median billed init over every process life of `name` under `memory_mb`.
-    fn billed_init(&self, name: &str, memory_mb: u64) -> Option<f64> {
-        let lives = self.runs.iter().filter(|((n, mb, _), _)| *n == name && *mb == memory_mb);
-        let inits = lives.flat_map(|(_, lives)| lives).filter(|life| life.init > Duration::ZERO);
-        median(inits.map(|life| billed_ms(life.init)).collect())
+    /// The median billed init over every process life of `name` under `memory_mb`, and the median of the
+    /// destination checks' round trip within it.
+    pub fn billed_init(&self, name: &str, memory_mb: u64) -> Option<(f64, f64)> {
+        let lives: Vec<&Measured> = self.all_lives(name, memory_mb).filter(|life| life.init > Duration::ZERO).collect();
+        let init = median(lives.iter().map(|life| billed_ms(life.init)).collect())?;
+        let checks = median(lives.iter().map(|life| life.checks.as_secs_f64() * 1e3).collect()).unwrap_or(0.0);
+        Some((init, checks))
     }
 
-    /// The floor of a batch of `records` records (see [`floor_ms`]).
+    /// The median of init without the destination checks' round trip, in ms.
+    pub fn init_without_checks(&self, name: &str, memory_mb: u64) -> Option<f64> {
+        let lives = self.all_lives(name, memory_mb).filter(|life| life.init > Duration::ZERO);
+        median(lives.map(|life| life.init.saturating_sub(life.checks).as_secs_f64() * 1e3).collect())
+    }
+
+    /// The median CPU of the later warm invocations, in ms.
+    pub fn warm_cpu_ms(&self, name: &str, memory_mb: u64, records: usize) -> Option<f64> {
+        let lives = self.lives(name, memory_mb, records).iter();
+        median(
+            lives.flat_map(|life| life.warm_cpu.get(1..).unwrap_or_default()).map(|d| d.as_secs_f64() * 1e3).collect(),
+        )
+    }
+
+    /// The median time the later warm invocations were held back for the CPU quota, in ms.
+    pub fn throttled_ms(&self, name: &str, memory_mb: u64, records: usize) -> Option<f64> {
+        let lives = self.lives(name, memory_mb, records).iter();
+        let held = lives.flat_map(|life| life.warm_throttled.get(1..).unwrap_or_default());
+        median(held.map(|d| d.as_secs_f64() * 1e3).collect())
+    }
+
+    /// The floor of a batch of `records` records ([`floor::floor_ms`]).
     pub fn floor_ms(&self, records: usize) -> Option<f64> {
-        let events = *self.events.get(&records)?;
-        Some(floor_ms(events, self.max_in_flight, self.latency.mean))
+        let requests = self.events.get(&records)?.div_ceil(10);
+        Some(floor::floor_ms(requests, self.max_in_flight, &self.latency))
     }
 
     /// Problems with what the functions did (not with how fast): undelivered entries, API calls off the floor.
@@ -107,7 +139,8 @@ impl Results {
                 failures.push(format!("{name}, {memory_mb} MB, {records} records: not everything was delivered"));
             }
             let events = self.events[records] as u64;
-            let expected = if name.contains("print-only") { (0, 0) } else { (events.div_ceil(10), events) };
+            let publishes = *name == OURS || *name == BOTO3;
+            let expected = if publishes { (events.div_ceil(10), events) } else { (0, 0) };
             let calls = lives.flat_map(|life| &life.calls);
             if calls.clone().any(|c| (c.eventbridge_calls, c.eventbridge_entries) != expected)
                 || calls.clone().any(|c| (c.sns_calls, c.sns_entries) != expected)
@@ -119,74 +152,9 @@ impl Results {
         failures
     }
 
-    /// A cell: the figure, or why there is none. The kernel charges a group only for the pages it brings in, not
-    /// for files another process already had in the page cache (the interpreter, the libraries, our binary), so a
-    /// peak RSS above the MemorySize is marked too: on Lambda it would not fit.
-    fn cell(&self, name: &str, memory_mb: u64, records: usize, figure: impl Fn(f64) -> String) -> String {
-        let lives = self.lives(name, memory_mb, records);
-        let killed = lives.iter().filter(|life| life.oom_killed).count();
-        let over = lives.iter().any(|life| life.peak_rss > memory_mb << 20);
-        let figure =
-            |billed| if over { format!("{} (peak RSS over MemorySize)", figure(billed)) } else { figure(billed) };
-        match self.billed(name, memory_mb, records) {
-            _ if lives.is_empty() => "-".into(),
-            None if killed > 0 => format!("out of memory ({killed} of {})", lives.len()),
-            None => "-".into(),
-            Some(billed) if killed > 0 => format!("{} ({killed} of {} out of memory)", figure(billed), lives.len()),
-            Some(billed) => figure(billed),
-        }
-    }
-
-    pub fn table(&self, machine: &str, rounds: usize, took: Duration) -> String {
-        let mut out = String::new();
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let _ = writeln!(
-            out,
-            "\nLambda mode: {machine}; sinks answer after {:.0} ms +- {:.0} ms; score-fanout with \
-             MAX_REQUESTS_IN_FLIGHT={}; {rounds} rounds, interleaved; {:.0} s in all",
-            ms(self.latency.mean),
-            ms(self.latency.jitter),
-            self.max_in_flight,
-            took.as_secs_f64()
-        );
-        let _ = writeln!(
-            out,
-            "Billed: wall time rounded up to the ms, median of the warm invocations; init: process start to the first \
-             `next`. Cost: Lambda arm64, us-east-1, ${GB_SECOND_USD} per GB-second and $0.20 per million requests \
-             (prices of {PRICES_DATE}), warm invocations only.\n"
-        );
-        let _ = writeln!(
-            out,
-            "| MemorySize (CPU) | function | billed init (ms) | billed, 100 records (ms) | billed, 1,000 records (ms) \
-             | $ per million records, batches of 100 | of 1,000 | process lives (100 + 1,000) |"
-        );
-        let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (&memory_mb, cpu) in &self.cpu_percent {
-            for name in FUNCTIONS {
-                let init = self.billed_init(name, memory_mb).map_or("-".into(), |v| format!("{v:.0}"));
-                let billed = |records| self.cell(name, memory_mb, records, |v| format!("{v:.0}"));
-                let cost =
-                    |records| self.cell(name, memory_mb, records, |v| dollars(cost_per_million(v, memory_mb, records)));
-                let lives = |records| self.lives(name, memory_mb, records).len();
-                let _ = writeln!(
-                    out,
-                    "| {memory_mb} MB ({cpu:.1}%) | {name} | {init} | {} | {} | {} | {} | {} + {} |",
-                    billed(100),
-                    billed(1_000),
-                    cost(100),
-                    cost(1_000),
-                    lives(100),
-                    lives(1_000)
-                );
-            }
-        }
-        out
-    }
-
     /// The most requests score-fanout had in flight per sink at once, over every invocation at `memory_mb`.
     pub fn peak_in_flight(&self, memory_mb: u64) -> u64 {
-        let lives = self.runs.iter().filter(|((n, mb, _), _)| *n == OURS && *mb == memory_mb);
-        let calls = lives.flat_map(|(_, lives)| lives).flat_map(|life| &life.calls);
+        let calls = self.all_lives(OURS, memory_mb).flat_map(|life| &life.calls);
         calls.map(|c| c.eventbridge_peak.max(c.sns_peak)).max().unwrap_or(0)
     }
 
@@ -196,6 +164,14 @@ impl Results {
         let lives = self.lives(OURS, memory_mb, records);
         let peak = lives.iter().map(|life| life.peak_rss).max()?;
         Some((peak as f64 / 1024.0 / 1024.0, lives.iter().any(|life| life.oom_killed)))
+    }
+
+    /// The stub's CPU per warm invocation of score-fanout at `records` under `memory_mb`, in ms.
+    pub fn stub_cpu_ms(&self, memory_mb: u64, records: usize) -> Option<f64> {
+        let lives = self.lives(OURS, memory_mb, records);
+        let invocations: usize = lives.iter().map(|life| life.warm_wall.len()).sum();
+        let cpu: f64 = lives.iter().map(|life| life.stub_cpu.as_secs_f64() * 1e3).sum();
+        (invocations > 0).then(|| cpu / invocations as f64)
     }
 }
 

@@ -1,5 +1,6 @@
 use super::planned;
-use super::report::{cost_per_million, dollars, floor_ms};
+use super::report::{cost_per_million, dollars, median, Results, Warm};
+use crate::session::Measured;
 use crate::stub::Latency;
 use std::time::Duration;
 
@@ -12,35 +13,49 @@ fn cost_per_million_records_adds_duration_and_request_charges() {
 }
 
 #[test]
-fn floor_is_rounds_of_requests_in_flight_times_the_mean_latency() {
-    let latency = Duration::from_millis(20);
-    // 88 events: 9 requests per sink; 8 at a time is 2 rounds, 4 at a time 3.
-    assert_eq!(floor_ms(88, 8, latency), 40.0);
-    assert_eq!(floor_ms(88, 4, latency), 60.0);
-    // 904 events: 91 requests per sink, 12 rounds of 8.
-    assert_eq!(floor_ms(904, 8, latency), 240.0);
-}
-
-#[test]
-fn jitter_stays_within_the_mean_plus_or_minus_the_jitter() {
-    let latency = Latency { mean: Duration::from_millis(20), jitter: Duration::from_millis(5) };
-    assert_eq!(latency.draw(0), Duration::from_millis(15));
-    assert!(latency.draw(u64::MAX) <= Duration::from_millis(25));
-    assert!(latency.draw(u64::MAX) > Duration::from_micros(24_999));
-    assert_eq!(latency.draw(1 << 63), Duration::from_millis(20));
-}
-
-#[test]
 fn slow_baseline_runs_one_round_under_the_smallest_shares() {
-    assert!(planned("python boto3", 128, 1_000, 0, 128));
-    assert!(!planned("python boto3", 128, 1_000, 1, 128));
-    assert!(planned("python boto3", 256, 1_000, 2, 128));
-    assert!(planned("python print-only", 128, 1_000, 2, 128));
+    assert!(planned("python boto3", 128, (1_000, 100), 0, 128));
+    assert!(!planned("python boto3", 128, (1_000, 100), 1, 128));
+    assert!(planned("python boto3", 256, (1_000, 100), 2, 128));
+    assert!(planned("python print-only", 128, (1_000, 100), 2, 128));
 }
 
 #[test]
 fn ten_thousand_records_run_for_score_fanout_at_the_smallest_size_only() {
-    assert!(planned("score-fanout", 128, 10_000, 1, 128));
-    assert!(!planned("score-fanout", 256, 10_000, 0, 128));
-    assert!(!planned("python print-only", 128, 10_000, 0, 128));
+    assert!(planned("score-fanout", 128, (10_000, 100), 1, 128));
+    assert!(!planned("score-fanout", 256, (10_000, 100), 0, 128));
+    assert!(!planned("python print-only", 128, (10_000, 100), 0, 128));
+}
+
+#[test]
+fn hello_world_runs_once_per_memory_size_and_round_for_its_init() {
+    assert!(planned("rust hello-world", 256, (100, 100), 1, 128));
+    assert!(!planned("rust hello-world", 128, (1_000, 100), 0, 128));
+}
+
+/// A process life whose warm invocations took `walls` ms, its init `init` ms of which the checks `checks` ms.
+fn life(walls: &[u64], init: u64, checks: u64) -> Measured {
+    Measured {
+        init: Duration::from_millis(init),
+        checks: Duration::from_millis(checks),
+        warm_wall: walls.iter().map(|&ms| Duration::from_micros(ms * 1000 - 300)).collect(),
+        ..Measured::default()
+    }
+}
+
+#[test]
+fn the_first_warm_invocation_is_billed_apart_from_the_later_ones() {
+    let mut results = Results::new(Latency::default(), 8);
+    results.add("score-fanout", 128, 100, 88, life(&[70, 50, 52, 54], 30, 24));
+    results.add("score-fanout", 128, 100, 88, life(&[66, 48, 50, 56], 32, 25));
+    assert_eq!(results.billed_warm("score-fanout", 128, 100, Warm::First), Some(68.0));
+    assert_eq!(results.billed_warm("score-fanout", 128, 100, Warm::Later), Some(51.0));
+    assert_eq!(results.billed_init("score-fanout", 128), Some((31.0, 24.5)));
+    assert_eq!(results.init_without_checks("score-fanout", 128), Some(6.5));
+}
+
+#[test]
+fn median_of_an_even_count_is_the_mean_of_the_middle_two() {
+    assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    assert_eq!(median(Vec::new()), None);
 }

@@ -1,12 +1,14 @@
 //! One measured life of a function process, as Lambda runs it: start, init until the first `next`, a cold invoke,
 //! then warm invokes of the same event, read from the driver's side (wall) and the OS's (CPU, peak RSS).
 
+mod messages;
 mod process;
 
 use crate::cgroup::Cgroup;
 use crate::procfs;
 use crate::stub::{Calls, Stub};
-use score_fanout_testkit::runtime_api::{Message, RuntimeApi};
+use messages::{invoke, wait_next};
+use score_fanout_testkit::runtime_api::RuntimeApi;
 use std::io;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -23,8 +25,11 @@ pub struct Function {
     pub env: Vec<(String, String)>,
     /// Started under a profiler (`--wrap`).
     pub wrapped: bool,
-    /// The CPU share and memory of a Lambda MemorySize it runs under (Lambda mode), if any.
-    pub cgroup: Option<Arc<Cgroup>>,
+    /// A command started once the cold invocation is answered, `{pid}` replaced by the function's, and stopped with
+    /// SIGINT after the last warm one (`--attach "perf record -p {pid} ..."`): it sees the warm invocations only.
+    pub attach: Vec<String>,
+    /// The MemorySize (MB) whose CPU share and memory it runs under (Lambda mode), in groups of its own, if any.
+    pub memory_mb: Option<u64>,
 }
 
 /// What one process life measured.
@@ -33,6 +38,8 @@ pub struct Measured {
     /// Process start to the first `next` request.
     pub init: Duration,
     pub init_cpu: Duration,
+    /// Of `init`, the destination checks' round trip as the stub served them (first arrival to last answer).
+    pub checks: Duration,
     /// The first (cold) invocation.
     pub first_wall: Duration,
     pub first_cpu: Duration,
@@ -40,6 +47,8 @@ pub struct Measured {
     /// `next` to the following one (everything the invocation cost it).
     pub warm_wall: Vec<Duration>,
     pub warm_cpu: Vec<Duration>,
+    /// Under a MemorySize's CPU share: how long each warm invocation was held back for the next period's quota.
+    pub warm_throttled: Vec<Duration>,
     /// The stub's CPU over the warm invocations.
     pub stub_cpu: Duration,
     /// Peak resident memory after the cold invocation, and after the last one.
@@ -55,9 +64,9 @@ pub struct Measured {
     pub oom_killed: bool,
 }
 
-/// Runs `function` once: init, one cold invocation and `warm` warm ones with `event`. Under a memory limit, a
+/// Runs `function` once: init, then one invocation per event of `events`, the first cold. Under a memory limit, a
 /// process the kernel kills for exceeding it is a result (`oom_killed`, with what was measured before).
-pub fn run(function: &Function, event: &Arc<[u8]>, warm: usize, stub: &Stub) -> io::Result<Measured> {
+pub fn run(function: &Function, events: &[Arc<[u8]>], stub: &Stub) -> io::Result<Measured> {
     let api = RuntimeApi::start()?;
     let mut command = Command::new(&function.command[0]);
     command
@@ -68,34 +77,24 @@ pub fn run(function: &Function, event: &Arc<[u8]>, warm: usize, stub: &Stub) -> 
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let confined = match &function.cgroup {
-        Some(group) => {
-            group.settle();
-            Some(process::confine(&mut command, group)?)
-        }
-        None => None,
-    };
-    let oom_kills = function.cgroup.as_ref().map_or(0, |group| group.oom_kills());
+    let group = function.memory_mb.map(Cgroup::create).transpose().map_err(io::Error::other)?;
+    let confined = group.as_ref().map(|group| process::confine(&mut command, group)).transpose()?;
     let started = Instant::now();
     let mut child = command.spawn().map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", function.command[0])))?;
     // The command holds the write end of the confinement report: dropped, a child that failed before writing
     // ends the read instead of blocking it.
     drop(command);
-    let started = match confined {
-        Some(confined) => confined.at()?,
-        None => started,
-    };
-    let pid = child.id();
-    let log = process::drain(child.stdout.take());
-    let errors = process::drain(child.stderr.take());
+    let started = confined.map_or(Ok(started), |confined| confined.at())?;
+    let (pid, log, errors) = (child.id(), process::drain(child.stdout.take()), process::drain(child.stderr.take()));
     let mut measured = Measured { all_delivered: true, ..Measured::default() };
-    let outcome = measure(&mut measured, &api, &mut child, started, event, warm, stub);
+    let life = Life { api: &api, group: group.as_ref(), started, stub };
+    let outcome = life.measure(&mut measured, &mut child, events, &function.attach);
     let peak_rss = procfs::peak_rss(pid);
     process::stop(&mut child, function.wrapped);
     drop(api);
     measured.log_bytes = log.join().map_or(0, |(total, _)| total);
     measured.peak_rss = peak_rss.max(measured.first_peak_rss);
-    measured.oom_killed = function.cgroup.as_ref().is_some_and(|group| group.oom_kills() > oom_kills);
+    measured.oom_killed = group.as_ref().is_some_and(|group| group.oom_kills() > 0);
     let errors = errors.join().map(|(_, tail)| tail).unwrap_or_default();
     match outcome {
         Ok(()) => Ok(measured),
@@ -107,80 +106,68 @@ pub fn run(function: &Function, event: &Arc<[u8]>, warm: usize, stub: &Stub) -> 
     }
 }
 
-fn measure(
-    measured: &mut Measured,
-    api: &RuntimeApi,
-    child: &mut Child,
+/// One process life as it is measured: the Runtime API it talks to, its groups, when it started, the stub.
+struct Life<'a> {
+    api: &'a RuntimeApi,
+    group: Option<&'a Cgroup>,
     started: Instant,
-    event: &Arc<[u8]>,
-    warm: usize,
-    stub: &Stub,
-) -> io::Result<()> {
-    let pid = child.id();
-    let first_next = wait_next(api, child, INIT_TIMEOUT)?;
-    measured.init = first_next - started;
-    let mut cpu = procfs::cpu_time(pid);
-    measured.init_cpu = cpu;
-    let mut counts = stub.counts()?;
-    for invocation in 0..=warm {
-        let stub_before = stub.cpu_time();
-        api.invoke(Arc::clone(event));
-        let (wall, delivered) = match message(api, child, INVOKE_TIMEOUT)? {
-            Message::Answer { sent, at, error, body, .. } => (at - sent, !error && delivered(&body)),
-            Message::InitError { body, .. } => return Err(init_error(&body)),
-            Message::Next(_) => return Err(io::Error::other("`next` again without answering the invocation")),
-        };
-        wait_next(api, child, INVOKE_TIMEOUT)?;
-        let cpu_after = procfs::cpu_time(pid);
-        let counts_after = stub.counts()?;
-        measured.calls.push(counts_after.minus(&counts));
-        measured.all_delivered &= delivered;
-        if invocation == 0 {
-            (measured.first_wall, measured.first_cpu) = (wall, cpu_after - cpu);
-            measured.first_peak_rss = procfs::peak_rss(pid);
-        } else {
-            measured.warm_wall.push(wall);
-            measured.warm_cpu.push(cpu_after - cpu);
-            measured.stub_cpu += stub.cpu_time().saturating_sub(stub_before);
+    stub: &'a Stub,
+}
+
+impl Life<'_> {
+    fn measure(
+        &self,
+        measured: &mut Measured,
+        child: &mut Child,
+        events: &[Arc<[u8]>],
+        attach: &[String],
+    ) -> io::Result<()> {
+        let (api, stub, pid) = (self.api, self.stub, child.id());
+        let first_next = wait_next(api, child, INIT_TIMEOUT)?;
+        measured.init = first_next - self.started;
+        let mut cpu = procfs::cpu_time(pid);
+        measured.init_cpu = cpu;
+        self.check_alone(pid)?;
+        let mut counts = stub.counts()?;
+        measured.checks = counts.checks;
+        let mut attached = None;
+        for (invocation, event) in events.iter().enumerate() {
+            if invocation == 1 && !attach.is_empty() {
+                attached = Some(process::attach(attach, pid)?);
+            }
+            let stub_before = stub.cpu_time();
+            let throttled_before = self.throttled();
+            let (wall, delivered) = invoke(api, child, event)?;
+            let cpu_after = procfs::cpu_time(pid);
+            let counts_after = stub.counts()?;
+            measured.calls.push(counts_after.minus(&counts));
+            measured.all_delivered &= delivered;
+            if invocation == 0 {
+                (measured.first_wall, measured.first_cpu) = (wall, cpu_after - cpu);
+                measured.first_peak_rss = procfs::peak_rss(pid);
+            } else {
+                measured.warm_wall.push(wall);
+                measured.warm_cpu.push(cpu_after - cpu);
+                measured.warm_throttled.push(self.throttled().saturating_sub(throttled_before));
+                measured.stub_cpu += stub.cpu_time().saturating_sub(stub_before);
+            }
+            (cpu, counts) = (cpu_after, counts_after);
         }
-        (cpu, counts) = (cpu_after, counts_after);
+        attached.map_or(Ok(()), process::detach)
     }
-    Ok(())
-}
 
-fn wait_next(api: &RuntimeApi, child: &mut Child, timeout: Duration) -> io::Result<Instant> {
-    match message(api, child, timeout)? {
-        Message::Next(at) => Ok(at),
-        Message::InitError { body, .. } => Err(init_error(&body)),
-        Message::Answer { .. } => Err(io::Error::other("an answer without an invocation")),
+    /// The group's throttled time so far (zero outside Lambda mode).
+    fn throttled(&self) -> Duration {
+        self.group.map_or(Duration::ZERO, Cgroup::throttled)
     }
-}
 
-/// The function's next message; an error as soon as the process is gone (killed for its memory, crashed), rather
-/// than at the timeout.
-fn message(api: &RuntimeApi, child: &mut Child, timeout: Duration) -> io::Result<Message> {
-    let until = Instant::now() + timeout;
-    while Instant::now() < until {
-        if let Some(message) = api.message(Duration::from_millis(50)) {
-            return Ok(message);
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return match api.message(Duration::ZERO) {
-                Some(message) => Ok(message),
-                None => Err(io::Error::other(format!("the function ended ({status})"))),
-            };
+    /// An error unless the function is the only process in its groups.
+    fn check_alone(&self, pid: u32) -> io::Result<()> {
+        match self.group.map(Cgroup::members) {
+            Some(members) if members != [pid] => {
+                Err(io::Error::other(format!("the function's groups hold {members:?}, not only its pid {pid}")))
+            }
+            _ => Ok(()),
         }
     }
-    Err(io::Error::other("the function did not answer in time (it hung)"))
-}
-
-/// A response without `batchItemFailures` entries.
-fn delivered(body: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(body);
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.contains("\"batchItemFailures\":[]")
-}
-
-fn init_error(body: &[u8]) -> io::Error {
-    io::Error::other(format!("init error: {}", String::from_utf8_lossy(body)))
 }

@@ -116,3 +116,21 @@ pub fn stop(child: &mut Child, wrapped: bool) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Starts `command` with `{pid}` replaced by `pid` (a profiler attaching to the function), and gives it a moment to
+/// attach before the invocations it is to see.
+pub fn attach(command: &[String], pid: u32) -> io::Result<Child> {
+    let args: Vec<String> = command.iter().map(|arg| arg.replace("{pid}", &pid.to_string())).collect();
+    let child = Command::new(&args[0]).args(&args[1..]).spawn()?;
+    std::thread::sleep(ATTACH_SETTLE);
+    Ok(child)
+}
+
+/// Stops an attached command with SIGINT (perf writes its data then) and waits for it.
+pub fn detach(mut child: Child) -> io::Result<()> {
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    child.wait().map(drop)
+}
+
+/// How long an attached command gets before the invocations it is to see: perf takes a few hundred ms to attach.
+const ATTACH_SETTLE: Duration = Duration::from_millis(800);

@@ -16,6 +16,12 @@ pub fn answer(target: &str, body: &[u8]) -> Option<(&'static str, String)> {
     }
 }
 
+/// Whether the request is a destination check (see [`answer`]).
+pub fn is_check(target: &str, body: &[u8]) -> bool {
+    matches!(target, "AWSEvents.DescribeEventBus" | "AmazonSQS.GetQueueAttributes")
+        || (target.is_empty() && body.starts_with(b"Action=GetTopicAttributes&"))
+}
+
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 

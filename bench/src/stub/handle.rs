@@ -1,47 +1,31 @@
 //! The stub as the driver runs it: a child process of its own, so that its CPU is measured apart.
 
+use super::Latency;
 use std::io::{self, BufRead, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// How long the stub takes to answer: `mean`, give or take `jitter` (uniformly).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Latency {
-    pub mean: Duration,
-    pub jitter: Duration,
+/// `--latency-ms N --p99-ratio R` (the median, and the 99th percentile over it); none: answer at once.
+pub(super) fn parse_latency(args: &[String]) -> io::Result<Latency> {
+    let mut latency = Latency { median: Duration::ZERO, p99_ratio: 1.0 };
+    for pair in args.chunks(2) {
+        let number = || -> io::Result<f64> {
+            pair.get(1).and_then(|v| v.parse().ok()).ok_or_else(|| io::Error::other(format!("{}: a number", pair[0])))
+        };
+        match pair[0].as_str() {
+            "--latency-ms" => latency.median = Duration::from_secs_f64(number()? / 1e3),
+            "--p99-ratio" => latency.p99_ratio = number()?,
+            other => return Err(io::Error::other(format!("stub: unknown option {other}"))),
+        }
+    }
+    Ok(latency)
 }
 
-impl Latency {
-    /// `--latency-ms N --jitter-ms N` (both default to 0: answer at once).
-    pub fn parse(args: &[String]) -> io::Result<Self> {
-        let mut latency = Self::default();
-        for pair in args.chunks(2) {
-            let ms = |value: Option<&String>| -> io::Result<Duration> {
-                let ms: f64 = value.and_then(|v| v.parse().ok()).ok_or_else(|| io::Error::other("a number of ms"))?;
-                Ok(Duration::from_secs_f64(ms / 1e3))
-            };
-            match pair[0].as_str() {
-                "--latency-ms" => latency.mean = ms(pair.get(1))?,
-                "--jitter-ms" => latency.jitter = ms(pair.get(1))?,
-                other => return Err(io::Error::other(format!("stub: unknown option {other}"))),
-            }
-        }
-        latency.jitter = latency.jitter.min(latency.mean);
-        Ok(latency)
-    }
-
-    /// One answer's wait, from a random number: uniform over mean +- jitter, so that the mean stays `mean`.
-    pub fn draw(&self, random: u64) -> Duration {
-        let unit = (random >> 11) as f64 / (1u64 << 53) as f64;
-        (self.mean + self.jitter.mul_f64(2.0 * unit)).saturating_sub(self.jitter)
-    }
-
-    /// The command-line arguments that give a stub this latency.
-    fn args(&self) -> [String; 4] {
-        let ms = |d: Duration| format!("{}", d.as_secs_f64() * 1e3);
-        ["--latency-ms".into(), ms(self.mean), "--jitter-ms".into(), ms(self.jitter)]
-    }
+/// The command-line arguments that give a stub `latency`.
+fn latency_args(latency: &Latency) -> [String; 4] {
+    let median = format!("{}", latency.median.as_secs_f64() * 1e3);
+    ["--latency-ms".into(), median, "--p99-ratio".into(), latency.p99_ratio.to_string()]
 }
 
 pub struct Stub {
@@ -54,7 +38,7 @@ impl Stub {
     pub fn start(latency: Latency) -> io::Result<Self> {
         let mut child = Command::new(std::env::current_exe()?)
             .arg("stub")
-            .args(latency.args())
+            .args(latency_args(&latency))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
@@ -85,8 +69,18 @@ impl Stub {
             .filter_map(|n| n.parse().ok())
             .collect();
         match numbers[..] {
-            [eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, _, _, eventbridge_peak, sns_peak, ..] => {
-                Ok(Calls { eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, eventbridge_peak, sns_peak })
+            [eventbridge_calls, eventbridge_entries, sns_calls, sns_entries, _, _, eventbridge_peak, sns_peak, _, checks_us] =>
+            {
+                let checks = Duration::from_micros(checks_us);
+                Ok(Calls {
+                    eventbridge_calls,
+                    eventbridge_entries,
+                    sns_calls,
+                    sns_entries,
+                    eventbridge_peak,
+                    sns_peak,
+                    checks,
+                })
             }
             _ => Err(io::Error::other(format!("stub stats: {answer:?}"))),
         }
@@ -114,6 +108,8 @@ pub struct Calls {
     pub sns_entries: u64,
     pub eventbridge_peak: u64,
     pub sns_peak: u64,
+    /// From the first destination check's arrival to the last one's answer (zero without checks).
+    pub checks: Duration,
 }
 
 impl Calls {
@@ -126,6 +122,7 @@ impl Calls {
             // The stub resets its peaks whenever it is asked: these are the peaks since `before` was read.
             eventbridge_peak: self.eventbridge_peak,
             sns_peak: self.sns_peak,
+            checks: self.checks,
         }
     }
 }

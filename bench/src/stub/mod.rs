@@ -6,20 +6,25 @@
 //! driver reports its CPU share). `GET /__stats` returns the counts and the most requests each sink had in flight
 //! since the last `/__stats` (then starts those peaks again).
 //!
-//! With `--latency-ms` (Lambda mode) every answer waits that long, give or take `--jitter-ms` (uniform), as AWS's
-//! answers do: only the thread of that connection sleeps, so requests in flight at once wait at the same time.
+//! With `--latency-ms` (Lambda mode) every answer waits a time drawn around that median with a tail
+//! (`--p99-ratio`; [`Latency`]), as AWS's answers do: only the thread of that connection sleeps, so requests in
+//! flight at once wait at the same time. It also times the destination checks of init, from the first one's
+//! arrival to the last one's answer, so that the driver can tell init's own time from that round trip.
 
 mod checks;
 mod form;
 mod handle;
+mod latency;
+mod span;
 
-pub use handle::{Calls, Latency, Stub};
+pub use handle::{Calls, Stub};
+pub use latency::{Latency, Rng};
 use score_fanout_testkit::http::{read_request, respond, Request};
+use span::Span;
 use std::io::{self, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Calls and entries so far; requests in flight now and their peaks.
 #[derive(Default)]
@@ -34,6 +39,7 @@ struct Counts {
     eventbridge_in_flight: InFlight,
     sns_in_flight: InFlight,
     connections: AtomicU64,
+    checks: Span,
 }
 
 /// Requests of one sink being answered now, and the most at once since the peak was last read.
@@ -60,9 +66,9 @@ impl InFlight {
 }
 
 /// Serves on a free 127.0.0.1 port, printed on stdout, until stdin closes (the driver went away).
-/// `args`: `--latency-ms N --jitter-ms N`.
+/// `args`: `--latency-ms N --p99-ratio R`.
 pub fn main(args: &[String]) -> io::Result<()> {
-    let latency = Latency::parse(args)?;
+    let latency = handle::parse_latency(args)?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     println!("{}", listener.local_addr()?.port());
     io::stdout().flush()?;
@@ -82,24 +88,29 @@ fn serve(stream: TcpStream, counts: &Counts, latency: Latency, seed: u64) {
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    // xorshift, seeded per connection: a jitter that differs between connections and runs the same every time.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
+    // Seeded per connection: latencies that differ between connections and are drawn the same on every run.
+    let mut rng = Rng::new(0x005e_ed0f_1a7e ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
     while let Ok(Some(request)) = read_request(&mut reader) {
         let close = request.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let in_flight = match request.header("x-amz-target") {
-            Some("AWSEvents.PutEvents") => Some(&counts.eventbridge_in_flight),
+        let target = request.header("x-amz-target").unwrap_or_default();
+        let in_flight = match target {
+            "AWSEvents.PutEvents" => Some(&counts.eventbridge_in_flight),
             _ if request.body.starts_with(b"Action=PublishBatch&") => Some(&counts.sns_in_flight),
             _ => None,
         };
+        let check = checks::is_check(target, &request.body);
+        if check {
+            counts.checks.first.fetch_min(counts.checks.now(), Relaxed);
+        }
         in_flight.inspect(|sink| sink.enter());
-        if request.path != "/__stats" && latency.mean > Duration::ZERO {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            std::thread::sleep(latency.draw(state));
+        if request.path != "/__stats" {
+            std::thread::sleep(latency.draw(&mut rng));
         }
         let answered = answer(&request, &mut writer, counts);
         in_flight.inspect(|sink| sink.leave());
+        if check {
+            counts.checks.last.fetch_max(counts.checks.now(), Relaxed);
+        }
         if answered.is_err() || close {
             return;
         }
@@ -150,7 +161,7 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
     if request.method == "GET" && request.path == "/__stats" {
         let get = |counter: &AtomicU64| counter.load(Relaxed);
         let body = format!(
-            "{} {} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {} {}",
             get(&counts.eventbridge_calls),
             get(&counts.eventbridge_entries),
             get(&counts.sns_calls),
@@ -159,7 +170,8 @@ fn answer(request: &Request, out: &mut TcpStream, counts: &Counts) -> io::Result
             get(&counts.other_calls),
             counts.eventbridge_in_flight.take_peak(),
             counts.sns_in_flight.take_peak(),
-            get(&counts.check_calls)
+            get(&counts.check_calls),
+            counts.checks.take()
         );
         return respond(out, 200, &[("content-type", "text/plain")], body.as_bytes());
     }

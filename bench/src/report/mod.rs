@@ -1,5 +1,10 @@
-//! Medians over the rounds, the ratios against the baselines, the issue's targets, and the table.
+//! Medians over the rounds, the ratios against the baselines, init against a hello-world function, the targets,
+//! and the table.
 
+mod init;
+mod targets;
+
+use crate::options::HELLO;
 use crate::session::Measured;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -93,7 +98,7 @@ impl Results {
             if runs.iter().any(|run| !run.all_delivered) {
                 failures.push(format!("{name}, {records} records: an invocation did not deliver everything"));
             }
-            let publishes = *name != PRINT;
+            let publishes = *name == OURS || *name == BOTO3;
             let off_floor = runs.iter().flat_map(|run| &run.calls).any(|calls| {
                 let expected = if publishes { (floor, events) } else { (0, 0) };
                 (calls.eventbridge_calls, calls.eventbridge_entries) != expected
@@ -117,10 +122,9 @@ impl Results {
         let _ = writeln!(out, "| {} | {} |", ratio(ours, print), ratio(ours, boto3));
     }
 
-    pub fn table(&self, machine: &str, took: Duration) -> String {
+    pub fn table(&self, machine: &str, rounds: usize, took: Duration) -> String {
         let mut out = String::new();
         let sizes: Vec<usize> = self.events.keys().copied().collect();
-        let rounds = self.runs.values().map(Vec::len).min().unwrap_or(0);
         let cold_starts = self.runs.values().map(Vec::len).max().unwrap_or(0);
         let _ = writeln!(
             out,
@@ -164,58 +168,8 @@ impl Results {
                     / m.calls.len().max(1) as f64
             });
         }
+        self.write_init(&mut out);
         self.targets(&mut out);
         out
     }
-
-    fn targets(&self, out: &mut String) {
-        // A readable entry point is worth more than the 2 MiB that tuning the allocator would save at a batch size the
-        // template does not use (docs/performance.md).
-        const PEAK_RSS_MIB: f64 = 32.0;
-        let get = |name, records, metric: fn(&Measured) -> f64| self.get(name, records, metric);
-        let stub: fn(&Measured) -> f64 = |m| ms(m.stub_cpu) / m.warm_wall.len().max(1) as f64;
-        let _ = writeln!(out, "\nTargets (issue 6; the memory bound as issue 14 set it):");
-        let (ours, base) = (get(OURS, 1, cold_ms), get(PRINT, 1, cold_ms));
-        ratio_target(out, "cold start + first invoke, 1 record, < 1/5 of print-only", ours, base, 5.0, "");
-        let (ours, base) = (get(OURS, 1_000, warm_cpu_ms), get(BOTO3, 1_000, warm_cpu_ms));
-        let print_only = format!("; print-only spends {:.2} ms", get(PRINT, 1_000, warm_cpu_ms));
-        ratio_target(out, "CPU per 1,000-record invoke < 1/20 of boto3", ours, base, 20.0, &print_only);
-        let (ours, base) = (get(OURS, 1_000, warm_wall_ms), get(BOTO3, 1_000, warm_wall_ms));
-        ratio_target(out, "wall per 1,000-record invoke < 1/15 of boto3", ours, base, 15.0, "");
-        let (ours, first) = (get(OURS, 10_000, peak_mib), get(OURS, 10_000, first_peak_mib));
-        let _ = writeln!(
-            out,
-            "- peak RSS at 10,000 records <= {PEAK_RSS_MIB} MiB: {ours:.1} MiB over the process's invokes ({}); {first:.1} MiB after the cold one ({})",
-            verdict(ours <= PEAK_RSS_MIB),
-            verdict(first <= PEAK_RSS_MIB)
-        );
-        let failures = self.failures();
-        let calls = if failures.is_empty() {
-            "every invocation at ceil(events/10) per sink, every entry delivered (met)".to_owned()
-        } else {
-            failures.join("; ")
-        };
-        let _ = writeln!(out, "- API calls: {calls}");
-        let (stub_cpu, ours_wall, ours_cpu) =
-            (get(OURS, 1_000, stub), get(OURS, 1_000, warm_wall_ms), get(OURS, 1_000, warm_cpu_ms));
-        let _ = writeln!(
-            out,
-            "\nThe stub: {stub_cpu:.2} ms CPU per warm 1,000-record invoke of score-fanout ({:.0}% of one core over its wall time; {:.0}% of the function's own CPU)",
-            100.0 * stub_cpu / ours_wall,
-            100.0 * stub_cpu / ours_cpu
-        );
-    }
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
-/// One line of a "ours under 1/`divisor` of the baseline" target.
-fn ratio_target(out: &mut String, label: &str, ours: f64, base: f64, divisor: f64, note: &str) {
-    let _ = writeln!(out, "- {label}: {} ({}){note}", ratio(ours, base), verdict(ours * divisor < base));
 }
