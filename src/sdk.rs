@@ -1,7 +1,7 @@
 //! The AWS SDK as the function uses it: one configuration with timeouts and retries fit for deadline-aware delivery,
 //! and each publishing service's endpoint, resolved once by that service's own rules.
 
-use crate::publish::{eventbridge, sns, Service};
+use crate::publish::{eventbridge, sns, Service, CONNECT_TIMEOUT};
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
@@ -37,7 +37,7 @@ pub async fn function_sdk_config() -> SdkConfig {
 pub fn sdk_loader() -> ConfigLoader {
     let retry = RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50));
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
+        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(4))
         .build();

@@ -83,13 +83,29 @@ pub fn live_handler(config: &Config, sdk: &SdkConfig) -> Result<LiveHandler, End
     if config.dry_run {
         return Ok(Handler::new(Publisher::DryRun(LogEachEvent), Some(Parking::DryRun(LogEachPoison))));
     }
-    let topic = config.topic.as_ref();
-    let fan_out = fan_out(sdk, config.event_bus.as_deref(), &config.event_source, topic, config.max_in_flight)?;
+    let transport = transport(sdk);
+    let (bus, topic) = (config.event_bus.as_deref(), config.topic.as_ref());
+    let fan_out = fan_out_over(&transport, sdk, bus, &config.event_source, topic, config.max_in_flight)?;
     let dead_letter = config
         .dead_letter_queue_url
         .as_ref()
-        .map(|url| Parking::Queue(SqsDeadLetter::new(aws_sdk_sqs::Client::new(sdk), url)));
+        .map(|url| Parking::Queue(SqsDeadLetter::new(sqs_client(sdk, &transport), url)));
     Ok(Handler::new(Publisher::Sinks(fan_out), dead_letter))
+}
+
+/// The sinks' transport: the SDK configuration's region and credentials.
+fn transport(sdk: &SdkConfig) -> Arc<Transport> {
+    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+    Arc::new(Transport::new(region, sdk.credentials_provider()))
+}
+
+/// The dead-letter queue's client over the sinks' connector ([`Transport::http_client`]): one TLS setup at init
+/// instead of three. An SDK configuration with an HTTP client of its own (a test's, a tool's) keeps it.
+fn sqs_client(sdk: &SdkConfig, transport: &Transport) -> aws_sdk_sqs::Client {
+    if sdk.http_client().is_some() {
+        return aws_sdk_sqs::Client::new(sdk);
+    }
+    aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).http_client(transport.http_client()).build())
 }
 
 /// A sink per configured target (`bus` with events' `source`, `topic`) over one shared transport, each with up to
@@ -102,19 +118,29 @@ pub fn fan_out(
     topic: Option<&Topic>,
     max_in_flight: usize,
 ) -> Result<FanOut, EndpointError> {
-    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
-    let transport = Arc::new(Transport::new(region, sdk.credentials_provider()));
+    fan_out_over(&transport(sdk), sdk, bus, source, topic, max_in_flight)
+}
+
+/// [`fan_out`] over a transport the caller shares.
+fn fan_out_over(
+    transport: &Arc<Transport>,
+    sdk: &SdkConfig,
+    bus: Option<&str>,
+    source: &str,
+    topic: Option<&Topic>,
+    max_in_flight: usize,
+) -> Result<FanOut, EndpointError> {
     let sns = match topic {
         Some(topic) => Some(SnsSink::new(transport.clone(), sns_service(sdk)?, &topic.arn, topic.fifo)),
         None => None,
     };
     match bus {
         Some(arn) if is_custom_event_bus(arn) => {
-            let custom_bus = CustomBusSink::new(transport, custom_bus_endpoint(sdk)?, arn, source);
+            let custom_bus = CustomBusSink::new(transport.clone(), custom_bus_endpoint(sdk)?, arn, source);
             Ok(FanOut::with_custom_bus(custom_bus, sns, max_in_flight))
         }
         Some(bus) => {
-            let eventbridge = EventBridgeSink::new(transport, eventbridge_service(sdk)?, bus, source);
+            let eventbridge = EventBridgeSink::new(transport.clone(), eventbridge_service(sdk)?, bus, source);
             Ok(FanOut::new(Some(eventbridge), sns, max_in_flight))
         }
         None => Ok(FanOut::new(None, sns, max_in_flight)),

@@ -18,6 +18,7 @@ pub use eventbridge::EventBridgeSink;
 pub use retry::{Invocation, RetryBudget, SinkOutcome, Window, FIRST_CALL_TIMEOUT};
 pub use sink::{json_len, EntryError, Sink};
 pub use sns::SnsSink;
+pub(crate) use wire::CONNECT_TIMEOUT;
 pub use wire::{Service, Transport, WireError};
 
 use retry::deliver;

@@ -12,7 +12,9 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::http::{
+    http_client_fn, HttpConnector, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
@@ -78,6 +80,16 @@ impl Transport {
         credentials: Option<SharedCredentialsProvider>,
     ) -> Self {
         Self { connector, region: region.into(), credentials, cached: Mutex::new(None) }
+    }
+
+    /// The same connector as an SDK client's HTTP client, so that the dead-letter queue's SQS client shares its
+    /// connection pool and TLS setup: building a connector parses every certificate of the trust store, and the
+    /// SDK's own client would build two more at init. The SDK asks for a connector per timeout settings; this one
+    /// has the connect timeout the function's SDK configuration gives ([`CONNECT_TIMEOUT`], `crate::sdk`) and no
+    /// read timeout, as that configuration sets none.
+    pub fn http_client(&self) -> SharedHttpClient {
+        let connector = self.connector.clone();
+        http_client_fn(move |_settings, _components| connector.clone())
     }
 
     /// The credentials to sign with: kept until five minutes before they expire (Lambda's never do).
