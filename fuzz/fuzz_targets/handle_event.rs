@@ -42,7 +42,13 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(sequence_number_of(&event.records[index]), failure.item_identifier);
     }
     for record in &event.records {
-        let poison = Poison { index: 0, sequence_number: None, event: None, error: "fuzz".into() };
+        let poison = Poison {
+            index: 0,
+            sequence_number: None,
+            event: None,
+            error: "fuzz".into(),
+            refused_by: vec!["EventBridge"],
+        };
         let message = poison.dead_letter_message(record);
         assert!(message.len() <= MAX_DEAD_LETTER_BYTES);
         assert!(serde_json::from_str::<Box<serde_json::value::RawValue>>(&message).is_ok());
