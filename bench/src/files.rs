@@ -3,6 +3,7 @@
 use crate::gen;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Records per event file, and warm invocations per process life at that size.
 pub const SIZES: [(usize, usize); 4] = [(1, 20), (100, 10), (1_000, 5), (10_000, 2)];
@@ -20,3 +21,13 @@ pub fn write_events(dir: &Path) -> io::Result<Vec<(usize, usize, PathBuf)>> {
         })
         .collect()
 }
+
+/// The events of one process life at `records` records, the cold invocation's first: each a batch of its own
+/// ([`gen::stream_batch`]), the first the one of the file.
+pub fn batches(records: usize, invocations: usize) -> Vec<Arc<[u8]>> {
+    (0..invocations).map(|batch| gen::stream_batch(records, batch as u32).json.into_bytes().into()).collect()
+}
+
+#[cfg(test)]
+#[path = "files_tests.rs"]
+mod tests;

@@ -45,6 +45,13 @@ struct Row {
 /// `count` records: about 35% INSERT, 40% MODIFY with a new score, 10% MODIFY with an equal score (another
 /// attribute changed), 12% REMOVE and 3% REMOVE by TTL. A few scores are strings, as the demo's console sample.
 pub fn stream_event(count: usize) -> Generated {
+    stream_batch(count, 0)
+}
+
+/// The same records as the `batch`-th batch of a stream: the same bytes but for each record's `eventID` and
+/// `SequenceNumber`. The function remembers the eventIDs its sinks accepted and does not send them again, so that
+/// every invocation of a process life gets a batch of its own, as a stream hands it new records.
+pub fn stream_batch(count: usize, batch: u32) -> Generated {
     let mut rng = Rng(0x005e_ed0f_5c0e_u64 ^ count as u64);
     let mut json = String::with_capacity(count * 600 + 16);
     json.push_str("{\"Records\":[");
@@ -77,7 +84,8 @@ pub fn stream_event(count: usize) -> Generated {
         if !(75..=84).contains(&roll) {
             events += 1;
         }
-        record(&mut json, i, name, new.as_deref(), old.as_deref(), ttl, &mut rng);
+        let images = Images { new: new.as_deref(), old: old.as_deref(), ttl };
+        record(&mut json, (batch, i), name, images, &mut rng);
     }
     json.push_str("]}");
     assert!(json.len() < MAX_EVENT_BYTES, "{count} records make {} bytes, over Lambda's limit", json.len());
@@ -96,13 +104,22 @@ fn image(row: &Row, score: u64, rng: &mut Rng) -> String {
     image
 }
 
-fn record(out: &mut String, i: usize, name: &str, new: Option<&str>, old: Option<&str>, ttl: bool, rng: &mut Rng) {
+/// A record's images, and whether TTL removed it.
+struct Images<'a> {
+    new: Option<&'a str>,
+    old: Option<&'a str>,
+    ttl: bool,
+}
+
+/// Writes the `i`-th record of `batch`.
+fn record(out: &mut String, (batch, i): (u32, usize), name: &str, images: Images, rng: &mut Rng) {
+    let Images { new, old, ttl } = images;
     let _ = write!(
         out,
         "{{\"eventID\":\"{:016x}{:016x}\",\"eventName\":\"{name}\",\"eventVersion\":\"1.1\",\
          \"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"us-east-1\",\"dynamodb\":{{\
          \"ApproximateCreationDateTime\":{},\"Keys\":",
-        rng.next(),
+        rng.next() ^ (u64::from(batch) << 40),
         rng.next(),
         1_795_510_800 + i / 20
     );
@@ -121,7 +138,7 @@ fn record(out: &mut String, i: usize, name: &str, new: Option<&str>, old: Option
         out,
         ",\"SequenceNumber\":\"{}\",\"SizeBytes\":{size},\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}},\
          \"eventSourceARN\":\"{STREAM_ARN}\"",
-        300_000_000_000_000_000_000u128 + i as u128
+        300_000_000_000_000_000_000u128 + u128::from(batch) * 100_000 + i as u128
     );
     if ttl {
         out.push_str(",\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"}");

@@ -21,7 +21,6 @@ mod stub;
 
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Process lives per function and round for the 1-record event, where cold starts are measured.
 const COLD_STARTS_PER_ROUND: usize = 5;
@@ -55,16 +54,16 @@ fn run(args: &[String]) -> io::Result<()> {
     let mut results = report::Results::new();
     let started = std::time::Instant::now();
     for round in 0..options.rounds {
-        for (records, events, path) in &files {
-            let event: Arc<[u8]> = std::fs::read(path)?.into();
+        for (records, events, _) in &files {
             let warm = options.warm.unwrap_or(files::SIZES.iter().find(|(n, _)| n == records).map_or(1, |(_, w)| *w));
+            let batches = files::batches(*records, warm + 1);
             // Each round starts with another function, so that none always runs first. A cold start is one
             // sample per process: the smallest event starts each function several times a round.
             let lives = if *records == 1 { COLD_STARTS_PER_ROUND } else { 1 };
             for life in 0..lives * functions.len() {
                 let function = &functions[(round + life) % functions.len()];
                 eprintln!("round {}/{}: {} records: {}", round + 1, options.rounds, records, function.name);
-                let measured = session::run(function, &event, warm, &stub)?;
+                let measured = session::run(function, &batches, &stub)?;
                 results.add(function.name, *records, *events, measured);
             }
         }

@@ -48,9 +48,9 @@ pub fn run(options: &Options) -> io::Result<()> {
     let started = std::time::Instant::now();
     for round in 0..options.rounds {
         for group in &groups {
-            for (records, events, path) in files.iter().filter(|(records, ..)| sizes.contains(records)) {
-                let event: Arc<[u8]> = std::fs::read(path)?.into();
+            for (records, events, _) in files.iter().filter(|(records, ..)| sizes.contains(records)) {
                 let warm = options.warm.unwrap_or(SIZES.iter().find(|(n, _)| n == records).map_or(1, |(_, w)| *w));
+                let batches = crate::files::batches(*records, warm + 1);
                 // Each round and each size starts with another function, so that none always runs first.
                 for k in 0..functions.len() {
                     let function = &functions[(round + k) % functions.len()];
@@ -65,7 +65,7 @@ pub fn run(options: &Options) -> io::Result<()> {
                         function.name
                     );
                     let confined = confine(function, group);
-                    let measured = session::run(&confined, &event, warm, &stub)?;
+                    let measured = session::run(&confined, &batches, &stub)?;
                     results.add(function.name, group, *records, *events, measured);
                 }
             }

@@ -55,9 +55,9 @@ pub struct Measured {
     pub oom_killed: bool,
 }
 
-/// Runs `function` once: init, one cold invocation and `warm` warm ones with `event`. Under a memory limit, a
+/// Runs `function` once: init, then one invocation per event of `events`, the first cold. Under a memory limit, a
 /// process the kernel kills for exceeding it is a result (`oom_killed`, with what was measured before).
-pub fn run(function: &Function, event: &Arc<[u8]>, warm: usize, stub: &Stub) -> io::Result<Measured> {
+pub fn run(function: &Function, events: &[Arc<[u8]>], stub: &Stub) -> io::Result<Measured> {
     let api = RuntimeApi::start()?;
     let mut command = Command::new(&function.command[0]);
     command
@@ -89,7 +89,7 @@ pub fn run(function: &Function, event: &Arc<[u8]>, warm: usize, stub: &Stub) -> 
     let log = process::drain(child.stdout.take());
     let errors = process::drain(child.stderr.take());
     let mut measured = Measured { all_delivered: true, ..Measured::default() };
-    let outcome = measure(&mut measured, &api, &mut child, started, event, warm, stub);
+    let outcome = measure(&mut measured, &api, &mut child, started, events, stub);
     let peak_rss = procfs::peak_rss(pid);
     process::stop(&mut child, function.wrapped);
     drop(api);
@@ -112,8 +112,7 @@ fn measure(
     api: &RuntimeApi,
     child: &mut Child,
     started: Instant,
-    event: &Arc<[u8]>,
-    warm: usize,
+    events: &[Arc<[u8]>],
     stub: &Stub,
 ) -> io::Result<()> {
     let pid = child.id();
@@ -122,7 +121,7 @@ fn measure(
     let mut cpu = procfs::cpu_time(pid);
     measured.init_cpu = cpu;
     let mut counts = stub.counts()?;
-    for invocation in 0..=warm {
+    for (invocation, event) in events.iter().enumerate() {
         let stub_before = stub.cpu_time();
         api.invoke(Arc::clone(event));
         let (wall, delivered) = match message(api, child, INVOKE_TIMEOUT)? {
