@@ -8,6 +8,7 @@ pub(crate) mod eventbridge;
 #[cfg(test)]
 pub(crate) mod fake_service;
 pub(crate) mod retry;
+mod sigv4;
 mod sink;
 pub(crate) mod sns;
 mod wire;

@@ -1,10 +1,12 @@
-//! The transport of the two publishing calls, `PutEvents` and `PublishBatch`: each request signed with SigV4 by
-//! `aws-sigv4` and sent over the SDK's own HTTPS connector (`aws-smithy-http-client`: rustls, connection pool,
-//! connect timeout), without the SDK's per-operation pipeline. That pipeline (runtime plugins, interceptors,
-//! endpoint rules, user agent, the query serializer) costs about two thirds of the CPU of every call, and a
-//! 1,000-record invocation makes 182 of them (docs/performance.md). Region, credentials and endpoint still come
-//! from the SDK's configuration, the endpoint resolved once by the service's own rules.
+//! The transport of the two publishing calls, `PutEvents` and `PublishBatch`: each request signed with SigV4
+//! ([`super::sigv4`], with the signing key kept for the day; `aws-sigv4` for an endpoint with a path) and sent over
+//! the SDK's own HTTPS connector (`aws-smithy-http-client`: rustls, connection pool, connect timeout), without the
+//! SDK's per-operation pipeline. That pipeline (runtime plugins, interceptors, endpoint rules, user agent, the query
+//! serializer) costs about two thirds of the CPU of every call, and a 1,000-record invocation makes 182 of them
+//! (docs/performance.md). Region, credentials and endpoint still come from the SDK's configuration, the endpoint
+//! resolved once by the service's own rules.
 
+use super::sigv4::{self, Signer, Target};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -58,6 +60,7 @@ pub struct Transport {
     region: String,
     credentials: Option<SharedCredentialsProvider>,
     cached: Mutex<Option<Credentials>>,
+    signer: Signer,
 }
 
 impl Transport {
@@ -79,7 +82,7 @@ impl Transport {
         region: impl Into<String>,
         credentials: Option<SharedCredentialsProvider>,
     ) -> Self {
-        Self { connector, region: region.into(), credentials, cached: Mutex::new(None) }
+        Self { connector, region: region.into(), credentials, cached: Mutex::new(None), signer: Signer::default() }
     }
 
     /// The same connector as an SDK client's HTTP client, so that the dead-letter queue's SQS client shares its
@@ -165,26 +168,51 @@ async fn signed(
     headers: &[(&'static str, &str)],
     body: Vec<u8>,
 ) -> Result<HttpRequest, WireError> {
-    let identity: Identity = transport.credentials().await?.into();
+    let credentials = transport.credentials().await?;
+    let time = SystemTime::now();
+    let signature = match sigv4::root_host(&service.url) {
+        Some(host) => {
+            let target = Target { region: &transport.region, service: service.signing_name, host };
+            let signature = transport.signer.sign(&credentials, &target, time, headers, &body);
+            signature.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
+        }
+        None => signed_by_sigv4_crate(&credentials, transport, service, time, headers, &body)?,
+    };
+    let mut request = HttpRequest::new(SdkBody::from(body));
+    request.set_uri(service.url.as_str()).map_err(|e| WireError::Build(e.into()))?;
+    request.set_method("POST").map_err(|e| WireError::Build(e.into()))?;
+    for &(name, value) in headers {
+        request.headers_mut().insert(name.to_owned(), value.to_owned());
+    }
+    for (name, value) in signature {
+        request.headers_mut().insert(name, value);
+    }
+    Ok(request)
+}
+
+/// The signing headers as aws-sigv4's `sign` writes them: for an endpoint [`sigv4::root_host`] does not take.
+fn signed_by_sigv4_crate(
+    credentials: &Credentials,
+    transport: &Transport,
+    service: &Service,
+    time: SystemTime,
+    headers: &[(&'static str, &str)],
+    body: &[u8],
+) -> Result<Vec<(String, String)>, WireError> {
+    let identity: Identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(&transport.region)
         .name(service.signing_name)
-        .time(SystemTime::now())
+        .time(time)
         .settings(SigningSettings::default())
         .build()
         .map_err(|e| WireError::Build(e.into()))?
         .into();
-    let signable = SignableRequest::new("POST", &service.url, headers.iter().copied(), SignableBody::Bytes(&body))
+    let signable = SignableRequest::new("POST", &service.url, headers.iter().copied(), SignableBody::Bytes(body))
         .map_err(|e| WireError::Build(e.into()))?;
     let (instructions, _signature) = sign(signable, &params).map_err(|e| WireError::Build(e.into()))?.into_parts();
-    let mut request = HttpRequest::new(SdkBody::from(body));
-    request.set_uri(service.url.as_str()).map_err(|e| WireError::Build(e.into()))?;
-    request.set_method("POST").map_err(|e| WireError::Build(e.into()))?;
-    for (name, value) in headers.iter().copied().chain(instructions.headers()) {
-        request.headers_mut().insert(name.to_owned(), value.to_owned());
-    }
-    Ok(request)
+    Ok(instructions.headers().map(|(name, value)| (name.to_owned(), value.to_owned())).collect())
 }
 
 /// The shared transport for both sinks.
