@@ -171,6 +171,8 @@ bench: venv
 PROFILE_DIR := $(or $(CARGO_TARGET_DIR),target)/profiling
 TOOLS := $(CURDIR)/.tools
 PROFILE_SVG ?= docs/profile-after.svg
+# The binary profiled: the profiling build of this tree, or another one to compare with (PROFILE_BIN=...).
+PROFILE_BIN ?= $(PROFILE_DIR)/score-fanout
 # The folded stacks, kept beside the build for `score-fanout-bench stages` (tens of MB: not in docs/).
 PROFILE_FOLDED = $(PROFILE_DIR)/$(notdir $(basename $(PROFILE_SVG))).folded
 PROFILE_INVOCATIONS ?= 30
@@ -182,11 +184,12 @@ profile:
 	cargo build --release --locked -p score-fanout-bench
 	work=$$(mktemp -d) && trap 'rm -rf "$$work"' EXIT && \
 		$(RELEASE_DIR)/score-fanout-bench lambda --only score-fanout --memory 1769 --sizes 1000 --rounds 1 \
-			--warm $(PROFILE_INVOCATIONS) --ours $(PROFILE_DIR)/score-fanout --events bench/events \
+			--warm $(PROFILE_INVOCATIONS) --ours $(PROFILE_BIN) --events bench/events \
 			--attach "perf record -q -e cpu-clock -c 100000 --call-graph dwarf,32768 -o $$work/perf.data -p {pid}" && \
 		perf script -i $$work/perf.data 2>/dev/null | $(TOOLS)/bin/inferno-collapse-perf --kernel > $(PROFILE_FOLDED) && \
 		$(TOOLS)/bin/inferno-flamegraph --title "score-fanout: $(PROFILE_INVOCATIONS) warm 1,000-record invocations" \
-			--subtitle "perf cpu-clock every 100 us; kernel frames orange" --colors rust < $(PROFILE_FOLDED) > $(PROFILE_SVG) && \
+			--subtitle "perf cpu-clock every 100 us; kernel frames orange; frames under 0.05% left out" \
+			--colors rust --minwidth 0.05 < $(PROFILE_FOLDED) > $(PROFILE_SVG) && \
 		$(RELEASE_DIR)/score-fanout-bench stages $(PROFILE_FOLDED) --invocations $(PROFILE_INVOCATIONS) \
 			--records 1000 --requests 182
 	@echo "flame graph: $(PROFILE_SVG)"

@@ -13,9 +13,6 @@ from conftest import ROOT
 README = ROOT / "README.md"
 README_MAX_LINES = 150
 PAGES = [README] + sorted((ROOT / "docs").glob("*.md"))
-# docs/performance.md is being rewritten to keep only the method, the latest tables and a short table of changes;
-# until that lands it still names the issues and commits its figures came from. Remove it from here then.
-HISTORY_EXEMPT = {ROOT / "docs" / "performance.md"}
 # Words that tell history rather than the product: issue and stop numbers, lettered runs, "Changed:" notes.
 HISTORY = re.compile(r"(?i:\bissues? [0-9])|(?i:\bstop [0-9])|\b[Rr]uns? [A-D]\b|\bChanged:")
 # Targets that only make up `make test` (nobody types them on their own).
@@ -75,8 +72,6 @@ def test_no_page_names_a_commit():
     hashes = git_hashes()
     found = []
     for page in PAGES:
-        if page in HISTORY_EXEMPT:
-            continue
         for number, line in enumerate(page.read_text().splitlines(), 1):
             for token in re.findall(r"\b[0-9a-f]{7,40}\b", line):
                 if any(token.startswith(h) for h in hashes):
@@ -87,8 +82,6 @@ def test_no_page_names_a_commit():
 def test_no_page_tells_history():
     found = []
     for page in PAGES:
-        if page in HISTORY_EXEMPT:
-            continue
         for number, line in enumerate(page.read_text().splitlines(), 1):
             for match in HISTORY.finditer(line):
                 found.append(f"{relative(page)}:{number}: {match.group(0)!r} in {line.strip()[:100]!r}")

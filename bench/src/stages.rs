@@ -16,7 +16,7 @@ use std::io;
 /// argument tells what a frame is for (the task of a sink's connection, of the Runtime API's).
 const STAGES: [(&str, &[&str]); 12] = [
     ("logging (the demo's line per record, the batch line)", &["tracing", "logging::", "demo_lines", "stdout::"]),
-    ("signing (SigV4, SHA-256 of each body)", &["aws_sigv4", "sha2::", "hmac::", "wire::signed"]),
+    ("signing (SigV4, SHA-256 of each body)", &["sigv4", "sha2::", "hmac::", "wire::signed"]),
     ("response parsing (PutEvents JSON, PublishBatch XML)", &["read_answer", "aws_smithy_xml", "error_answer"]),
     ("event JSON (each event's document)", &["sqs_text::"]),
     ("entry building (request bodies, sizes)", &["to_entry", "request_body", "append_encoded", "Sink>::"]),
