@@ -2,7 +2,7 @@
 //!
 //! aws-sigv4's `sign` derives the signing key (four HMAC-SHA256 over the secret, the date, the region and the
 //! service) inside every call, and a 1,000-record invocation makes 182 calls; the key only changes with the date.
-//! So it is derived once per day and service here, by aws-sigv4's own `generate_signing_key`, and the canonical
+//! So it is derived once per day, region and service here, by aws-sigv4's own `generate_signing_key`, and the canonical
 //! request is written for the one shape these calls have: a `POST` to an endpoint's root, no query. Any other
 //! endpoint is signed by aws-sigv4's `sign` ([`root_host`] says which). A test holds every header to aws-sigv4's.
 
@@ -45,7 +45,7 @@ pub struct Target<'a> {
     pub host: &'a str,
 }
 
-/// The signing keys derived so far: one per service, replaced when the date or the secret changes.
+/// The signing keys derived so far: one per region and service, replaced when the date or the secret changes.
 #[derive(Debug, Default)]
 pub struct Signer {
     keys: Mutex<Vec<DayKey>>,
@@ -54,6 +54,7 @@ pub struct Signer {
 #[derive(Debug)]
 struct DayKey {
     date: String,
+    region: String,
     service: &'static str,
     secret: String,
     key: Vec<u8>,
@@ -118,11 +119,14 @@ impl Signer {
     ) -> T {
         let (region, service) = scope;
         let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
-        let current = keys.iter().position(|k| k.service == service && k.date == date && k.secret == secret);
+        let current = keys
+            .iter()
+            .position(|k| k.service == service && k.region == region && k.date == date && k.secret == secret);
         let index = current.unwrap_or_else(|| {
             let key = generate_signing_key(secret, time, region, service).as_ref().to_vec();
-            keys.retain(|k| k.service != service);
-            keys.push(DayKey { date: date.to_owned(), service, secret: secret.to_owned(), key });
+            keys.retain(|k| k.service != service || k.region != region);
+            let region = region.to_owned();
+            keys.push(DayKey { date: date.to_owned(), region, service, secret: secret.to_owned(), key });
             keys.len() - 1
         });
         sign(&keys[index].key)

@@ -9,6 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 /// What aws-sigv4 signs the same request with.
 fn by_crate(
+    region: &str,
     credentials: &Credentials,
     url: &str,
     time: SystemTime,
@@ -18,7 +19,7 @@ fn by_crate(
     let identity: Identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region("eu-west-1")
+        .region(region)
         .name("sns")
         .time(time)
         .settings(SigningSettings::default())
@@ -32,6 +33,7 @@ fn by_crate(
 }
 
 fn ours(
+    region: &str,
     signer: &Signer,
     credentials: &Credentials,
     url: &str,
@@ -40,7 +42,7 @@ fn ours(
     body: &[u8],
 ) -> Vec<(String, String)> {
     let host = root_host(url).expect("an endpoint at its root");
-    let target = Target { region: "eu-west-1", service: "sns", host };
+    let target = Target { region, service: "sns", host };
     let signed = signer.sign(credentials, &target, time, headers, body);
     signed.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }
@@ -70,8 +72,23 @@ fn a_key_kept_from_an_earlier_day_or_secret_is_not_used() {
     {
         let credentials = Credentials::new("AKIDEXAMPLE", secret, None, None, "test");
         assert_eq!(
-            ours(&signer, &credentials, url, time, &headers, b"x"),
-            by_crate(&credentials, url, time, &headers, b"x")
+            ours("eu-west-1", &signer, &credentials, url, time, &headers, b"x"),
+            by_crate("eu-west-1", &credentials, url, time, &headers, b"x")
+        );
+    }
+}
+
+#[test]
+fn a_key_kept_for_one_region_is_not_used_for_another() {
+    let signer = Signer::default();
+    let url = "https://sns.amazonaws.example";
+    let headers = [("content-type", "application/x-www-form-urlencoded")];
+    let time = UNIX_EPOCH + Duration::from_secs(1_795_510_800);
+    let credentials = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+    for region in ["eu-west-1", "us-east-1", "eu-west-1"] {
+        assert_eq!(
+            ours(region, &signer, &credentials, url, time, &headers, b"x"),
+            by_crate(region, &credentials, url, time, &headers, b"x")
         );
     }
 }
@@ -101,8 +118,8 @@ proptest! {
         let signer = Signer::default();
         // Twice: the first derives the key, the second uses the kept one.
         for _ in 0..2 {
-            let expected = by_crate(&credentials, url, time, &headers, &body);
-            prop_assert_eq!(ours(&signer, &credentials, url, time, &headers, &body), expected);
+            let expected = by_crate("eu-west-1", &credentials, url, time, &headers, &body);
+            prop_assert_eq!(ours("eu-west-1", &signer, &credentials, url, time, &headers, &body), expected);
         }
     }
 }
